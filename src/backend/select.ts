@@ -1,0 +1,124 @@
+// Picks and initialises the tfjs backend, and says which one runs and why.
+import * as tf from '@tensorflow/tfjs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+export const BACKEND_NAMES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+
+export interface BackendChoice {
+  /** tfjs backend name now active: 'tensorflow' | 'webgpu' | 'wasm' | 'cpu'. */
+  name: Exclude<BackendName, 'auto'>;
+  /** One line for logs: what was chosen and why others were not. */
+  reason: string;
+  /** Extra facts (package used, adapter info, ...). */
+  detail: Record<string, string | boolean>;
+}
+
+/** Result of probing one backend: ready to use, or why not. */
+type Probe = { ok: true; detail: Record<string, string | boolean> } | { ok: false; why: string };
+
+const require = createRequire(import.meta.url);
+
+async function probeTensorflow(): Promise<Probe> {
+  const tried: string[] = [];
+  for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+    try {
+      require.resolve(pkg);
+    } catch {
+      tried.push(`${pkg} is not installed`);
+      continue;
+    }
+    try {
+      await import(pkg); // registers the 'tensorflow' backend
+      return { ok: true, detail: { package: pkg } };
+    } catch (e) {
+      tried.push(`${pkg} failed to load (${firstLine(e)})`);
+    }
+  }
+  return { ok: false, why: tried.join('; ') };
+}
+
+async function probeWasm(): Promise<Probe> {
+  try {
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    const dir = path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist') + path.sep;
+    // Load the .wasm binaries from node_modules: no network.
+    wasm.setWasmPaths(dir);
+    return { ok: true, detail: { wasmDir: dir } };
+  } catch (e) {
+    return { ok: false, why: `@tensorflow/tfjs-backend-wasm failed to load (${firstLine(e)})` };
+  }
+}
+
+/** Optional hook: the webgpu module (added by its own file) replaces this probe. */
+export type WebgpuProbe = (opts: { allowCpuAdapter: boolean }) => Promise<Probe>;
+let webgpuProbe: WebgpuProbe = async () => ({ ok: false, why: 'webgpu support is not built in' });
+export function setWebgpuProbe(p: WebgpuProbe): void {
+  webgpuProbe = p;
+}
+
+function firstLine(e: unknown): string {
+  return String(e instanceof Error ? e.message : e).split('\n')[0]!;
+}
+
+async function activate(name: Exclude<BackendName, 'auto'>): Promise<void> {
+  const ok = await tf.setBackend(name);
+  if (!ok) throw new Error(`tfjs could not initialise the ${name} backend`);
+  await tf.ready();
+}
+
+/**
+ * Select a backend by name. 'auto' prefers tensorflow (tfjs-node-gpu, then tfjs-node),
+ * then webgpu on a real GPU adapter, then wasm, then cpu.
+ * An explicit name that is unavailable throws, listing what is available.
+ */
+export async function selectBackend(name: string = 'auto'): Promise<BackendChoice> {
+  if (!(BACKEND_NAMES as readonly string[]).includes(name)) {
+    throw new Error(`unknown backend "${name}"; choose one of: ${BACKEND_NAMES.join(', ')}`);
+  }
+  const probes: Record<Exclude<BackendName, 'auto'>, () => Promise<Probe>> = {
+    tensorflow: probeTensorflow,
+    // Asked for by name: a CPU adapter (lavapipe, SwiftShader) is allowed; under auto it is not.
+    webgpu: () => webgpuProbe({ allowCpuAdapter: name === 'webgpu' }),
+    wasm: probeWasm,
+    cpu: async () => ({ ok: true, detail: {} }),
+  };
+  if (name !== 'auto') {
+    const key = name as Exclude<BackendName, 'auto'>;
+    const p = await probes[key]();
+    if (!p.ok) {
+      const avail = await availableBackends();
+      throw new Error(`${key} backend unavailable: ${p.why}. Available: ${avail.join(', ')}`);
+    }
+    await activate(key);
+    return { name: key, reason: `${key} (requested)`, detail: p.detail };
+  }
+  const skipped: string[] = [];
+  for (const key of ['tensorflow', 'webgpu', 'wasm', 'cpu'] as const) {
+    const p = await probes[key]();
+    if (!p.ok) {
+      skipped.push(`${key} unavailable: ${p.why}`);
+      continue;
+    }
+    try {
+      await activate(key);
+    } catch (e) {
+      skipped.push(`${key} unavailable: ${firstLine(e)}`);
+      continue;
+    }
+    const reason = `${key} (auto)` + (skipped.length ? `; ${skipped.join('; ')}` : '');
+    return { name: key, reason, detail: p.detail };
+  }
+  throw new Error(`no tfjs backend could start: ${skipped.join('; ')}`);
+}
+
+/** Names of backends that can be initialised here (probes only; does not switch). */
+export async function availableBackends(): Promise<string[]> {
+  const out: string[] = [];
+  if ((await probeTensorflow()).ok) out.push('tensorflow');
+  if ((await webgpuProbe({ allowCpuAdapter: true })).ok) out.push('webgpu');
+  if ((await probeWasm()).ok) out.push('wasm');
+  out.push('cpu');
+  return out;
+}

@@ -1,0 +1,2 @@
+// Public API of rl (dist/src/index.js).
+export * from './backend/select.js';

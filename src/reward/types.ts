@@ -1,0 +1,73 @@
+// Test cases, verdicts and the sandbox provider contract shared by sandbox/, src/reward and src/data.
+export type TestCase =
+  /** Program reads stdin; its stdout must equal `stdout` after trailing newlines are stripped from both. */
+  | { type: 'stdio'; stdin: string; stdout: string }
+  /** Code (e.g. `assert f(1) == 2`) appended to the submission; passes when it exits 0. */
+  | { type: 'assert'; code: string }
+  /** Call `fnName(*args)`; the result must equal `expected` (JSON comparison). */
+  | { type: 'call'; fnName: string; args: unknown[]; expected: unknown };
+
+export type Verdict = 'pass' | 'wrong_answer' | 'runtime_error' | 'time_limit' | 'compile_error' | 'sandbox_error';
+
+export interface CaseResult {
+  verdict: Verdict;
+  /** Wall time of this case in seconds. */
+  timeS: number;
+  /** Short human-readable reason when not passed (e.g. first line of stderr, expected vs got). */
+  message?: string;
+}
+
+export type Language = 'python' | 'cpp' | 'nodejs' | 'bash';
+
+export interface JudgeRequest {
+  code: string;
+  language: Language;
+  tests: TestCase[];
+  /** Per-case wall-clock limit in seconds. */
+  timeoutS?: number;
+  memoryMB?: number;
+  /** Stop at the first failing case (the rest count as failed). */
+  stopOnFirstFailure?: boolean;
+}
+
+export interface JudgeResult {
+  cases: CaseResult[];
+  passed: number;
+  total: number;
+  /** passed / total (0 when there are no cases). */
+  fraction: number;
+  allPassed: boolean;
+}
+
+/** SandboxFusion /run_code request and response (see DESIGN.md). */
+export interface RunCodeRequest {
+  code: string;
+  language: string;
+  stdin?: string;
+  run_timeout?: number;
+  compile_timeout?: number;
+  memory_limit_MB?: number;
+  files?: Record<string, string>;
+  fetch_files?: string[];
+}
+export interface CommandResult {
+  status: 'Finished' | 'Error' | 'TimeLimitExceeded';
+  execution_time: number | null;
+  return_code: number | null;
+  stdout: string | null;
+  stderr: string | null;
+}
+export interface RunCodeResponse {
+  status: 'Success' | 'Failed' | 'SandboxError';
+  message: string;
+  compile_result: CommandResult | null;
+  run_result: CommandResult | null;
+  files: Record<string, string>;
+}
+
+export interface SandboxProvider {
+  readonly name: 'docker' | 'remote' | 'local';
+  judge(req: JudgeRequest): Promise<JudgeResult>;
+  runCode(req: RunCodeRequest): Promise<RunCodeResponse>;
+  close(): Promise<void>;
+}
