@@ -53,9 +53,15 @@ async function probeWasm(): Promise<Probe> {
 
 /** Optional hook: the webgpu module (added by its own file) replaces this probe. */
 export type WebgpuProbe = (opts: { allowCpuAdapter: boolean }) => Promise<Probe>;
-let webgpuProbe: WebgpuProbe = async () => ({ ok: false, why: 'webgpu support is not built in' });
+// Loaded lazily: Dawn is only touched when webgpu is probed.
+let webgpuProbe: WebgpuProbe = async (opts) => (await import('./webgpu.js')).probeWebgpu(opts);
 export function setWebgpuProbe(p: WebgpuProbe): void {
   webgpuProbe = p;
+}
+
+/** A probe's one-line description of what it found (e.g. the webgpu adapter), for the log line. */
+function summary(detail: Record<string, string | boolean>): string {
+  return typeof detail.summary === 'string' ? `: ${detail.summary}` : '';
 }
 
 function firstLine(e: unknown): string {
@@ -92,7 +98,7 @@ export async function selectBackend(name: string = 'auto'): Promise<BackendChoic
       throw new Error(`${key} backend unavailable: ${p.why}. Available: ${avail.join(', ')}`);
     }
     await activate(key);
-    return { name: key, reason: `${key} (requested)`, detail: p.detail };
+    return { name: key, reason: `${key} (requested)${summary(p.detail)}`, detail: p.detail };
   }
   const skipped: string[] = [];
   for (const key of ['tensorflow', 'webgpu', 'wasm', 'cpu'] as const) {
@@ -107,7 +113,7 @@ export async function selectBackend(name: string = 'auto'): Promise<BackendChoic
       skipped.push(`${key} unavailable: ${firstLine(e)}`);
       continue;
     }
-    const reason = `${key} (auto)` + (skipped.length ? `; ${skipped.join('; ')}` : '');
+    const reason = `${key} (auto)${summary(p.detail)}` + (skipped.length ? `; ${skipped.join('; ')}` : '');
     return { name: key, reason, detail: p.detail };
   }
   throw new Error(`no tfjs backend could start: ${skipped.join('; ')}`);

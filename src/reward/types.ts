@@ -15,6 +15,8 @@ export interface CaseResult {
   timeS: number;
   /** Short human-readable reason when not passed (e.g. first line of stderr, expected vs got). */
   message?: string;
+  /** Not run because an earlier case failed and stopOnFirstFailure was set (verdict repeats that failure). */
+  skipped?: boolean;
 }
 
 export type Language = 'python' | 'cpp' | 'nodejs' | 'bash';

@@ -1,0 +1,190 @@
+// Scaled dot-product attention with grouped-query heads (HF repeat_kv: query head h reads kv head h / G).
+// The mask is an additive bias [B, L, S] (0 = attend, large negative = masked) that the caller builds
+// (causal + padding for a full forward; padding only for a cached decode step).
+//
+// The fused version loops over (batch row, kv head) and runs 2-D matmuls: on wasm a batched matmul
+// (batch > 1) is ~10x slower than a 2-D one, and transpose flags are 10–70x slower. Long sequences go
+// in query blocks (one [G·Lc, S] score block at a time), and the gradient recomputes the probabilities
+// block by block: no [L, S] tensor per head is kept between forward and backward.
+import * as tf from '@tensorflow/tfjs';
+import { defineOp } from './registry.js';
+import { customOp } from './custom_op.js';
+
+type T3 = tf.Tensor3D;
+type T4 = tf.Tensor4D;
+type T2 = tf.Tensor2D;
+
+export const MASKED = -1e9;
+
+/** [B, Hkv, S, d] → [B, Hkv·G, S, d], each kv head repeated G times in place (concat: has a gradient everywhere). */
+function repeatKv(x: T4, groups: number): T4 {
+  if (groups === 1) return x;
+  const heads = tf.split(x, x.shape[1], 1);
+  return tf.concat(heads.flatMap((h) => new Array<tf.Tensor>(groups).fill(h)), 1) as T4;
+}
+
+/** Reference: batched matmuls on repeated kv heads, plain ops. */
+function attentionReference(q: T4, k: T4, v: T4, bias: T3): T4 {
+  return tf.tidy(() => {
+    const [, hq, , d] = q.shape;
+    const groups = hq / k.shape[1];
+    const kr = repeatKv(k, groups);
+    const vr = repeatKv(v, groups);
+    const scores = tf.add(tf.mul(tf.matMul(q, kr, false, true), 1 / Math.sqrt(d)), tf.expandDims(bias, 1));
+    return tf.matMul(tf.softmax(scores), vr) as T4;
+  });
+}
+
+/** Elements of one [G·Lc, S] score block (32 MB): long sequences are processed in query blocks of this size. */
+let blockElements = 2 ** 23;
+
+/** Set the score-block budget (elements); returns the previous value. Tests use tiny blocks. */
+export function setAttentionBlockElements(n: number): number {
+  if (!(n >= 1)) throw new Error(`attention block elements must be >= 1 (got ${n})`);
+  const prev = blockElements;
+  blockElements = n;
+  return prev;
+}
+
+function queryBlock(groups: number, l: number, s: number): number {
+  return Math.max(1, Math.min(l, Math.floor(blockElements / (groups * s))));
+}
+
+/** Query rows [G·Lc, d] of kv group g of row b, positions l0..l0+lc. */
+function queryRows(q: T4, b: number, g: number, groups: number, l0: number, lc: number): T2 {
+  const d = q.shape[3];
+  return tf.reshape(tf.slice(q, [b, g * groups, l0, 0], [1, groups, lc, d]), [groups * lc, d]) as T2;
+}
+
+function kvRows(x: T4, b: number, g: number): T2 {
+  const [, , s, d] = x.shape;
+  return tf.reshape(tf.slice(x, [b, g, 0, 0], [1, 1, s, d]), [s, d]) as T2;
+}
+
+/** softmax(q·kᵀ·scale + bias) for one block, [G·Lc, S]; bias [Lc, S] broadcast over the G heads (wasm's Tile is slow). */
+function blockProbs(qRows: T2, kT: T2, bias: T3, b: number, l0: number, lc: number, groups: number, scale: number): T2 {
+  const s = kT.shape[1];
+  const scores = tf.reshape(tf.mul(tf.matMul(qRows, kT), scale), [groups, lc, s]);
+  const bb = tf.reshape(tf.slice(bias, [b, l0, 0], [1, lc, s]), [1, lc, s]);
+  return tf.reshape(tf.softmax(tf.add(scores, bb)), [groups * lc, s]) as T2;
+}
+
+function attentionForwardLoop(q: T4, k: T4, v: T4, bias: T3): T4 {
+  const [bsz, hq, l, d] = q.shape;
+  const [, hkv, s] = k.shape;
+  const groups = hq / hkv;
+  const scale = 1 / Math.sqrt(d);
+  const lb = queryBlock(groups, l, s);
+  const outs: tf.Tensor[] = [];
+  for (let b = 0; b < bsz; b++) {
+    for (let g = 0; g < hkv; g++) {
+      outs.push(
+        tf.tidy(() => {
+          const kT = tf.transpose(kvRows(k, b, g)) as T2; // [d, S], once per (row, kv head)
+          const vg = kvRows(v, b, g);
+          const blocks: tf.Tensor[] = [];
+          for (let l0 = 0; l0 < l; l0 += lb) {
+            const lc = Math.min(lb, l - l0);
+            const p = blockProbs(queryRows(q, b, g, groups, l0, lc), kT, bias, b, l0, lc, groups, scale);
+            blocks.push(tf.reshape(tf.matMul(p, vg), [groups, lc, d]));
+          }
+          return blocks.length === 1 ? blocks[0]! : tf.concat(blocks, 1);
+        }),
+      );
+    }
+  }
+  const out = tf.reshape(tf.concat(outs, 0), [bsz, hq, l, d]) as T4;
+  tf.dispose(outs);
+  return out;
+}
+
+const attentionFused = customOp((q: T4, k: T4, v: T4, bias: T3, save: tf.GradSaveFunc) => {
+  const out = attentionForwardLoop(q, k, v, bias);
+  save([q, k, v, bias, out]);
+  return {
+    value: out,
+    gradFunc: (dOut: T4, saved: tf.Tensor[]) => {
+      const [qs, ks, vs, bs, os] = saved as [T4, T4, T4, T3, T4];
+      const [bsz, hq, l, d] = qs.shape;
+      const [, hkv, s] = ks.shape;
+      const groups = hq / hkv;
+      const scale = 1 / Math.sqrt(d);
+      const lb = queryBlock(groups, l, s);
+      const dqs: tf.Tensor[] = [];
+      const dks: tf.Tensor[] = [];
+      const dvs: tf.Tensor[] = [];
+      for (let b = 0; b < bsz; b++) {
+        for (let g = 0; g < hkv; g++) {
+          const kg = tf.tidy(() => kvRows(ks, b, g));
+          const kT = tf.tidy(() => tf.transpose(kg) as T2);
+          const vT = tf.tidy(() => tf.transpose(kvRows(vs, b, g)) as T2);
+          let dkT: tf.Tensor = tf.zeros([d, s]);
+          let dvT: tf.Tensor = tf.zeros([d, s]);
+          const dqBlocks: tf.Tensor[] = [];
+          for (let l0 = 0; l0 < l; l0 += lb) {
+            const lc = Math.min(lb, l - l0);
+            const [dqb, nextK, nextV] = tf.tidy(() => {
+              const qr = queryRows(qs, b, g, groups, l0, lc);
+              const p = blockProbs(qr, kT, bs, b, l0, lc, groups, scale); // [G·Lc, S]
+              const dO = queryRows(dOut, b, g, groups, l0, lc);
+              const o = queryRows(os, b, g, groups, l0, lc);
+              const dP = tf.matMul(dO, vT); // [G·Lc, S]
+              // softmax backward: dS = p ⊙ (dP − rowsum(dP ⊙ p)), and rowsum(dP ⊙ p) = rowsum(dO ⊙ O).
+              const dS = tf.mul(p, tf.sub(dP, tf.sum(tf.mul(dO, o), -1, true)));
+              const dq = tf.reshape(tf.mul(tf.matMul(dS, kg), scale), [groups, lc, d]);
+              // dK = dSᵀ·Q and dV = Pᵀ·dO, accumulated transposed ([d, S]) so only the small d-side is transposed.
+              const nk = tf.add(dkT, tf.mul(tf.matMul(tf.transpose(qr), dS), scale));
+              const nv = tf.add(dvT, tf.matMul(tf.transpose(dO), p));
+              return [dq, nk, nv];
+            });
+            dqBlocks.push(dqb!);
+            tf.dispose([dkT, dvT]);
+            dkT = nextK!;
+            dvT = nextV!;
+          }
+          dqs.push(dqBlocks.length === 1 ? dqBlocks[0]! : tf.concat(dqBlocks, 1));
+          if (dqBlocks.length > 1) tf.dispose(dqBlocks);
+          dks.push(tf.transpose(dkT));
+          dvs.push(tf.transpose(dvT));
+          tf.dispose([kg, kT, vT, dkT, dvT]);
+        }
+      }
+      const dq = tf.reshape(tf.concat(dqs, 0), [bsz, hq, l, d]);
+      const dk = tf.reshape(tf.stack(dks, 0), [bsz, hkv, s, d]);
+      const dv = tf.reshape(tf.stack(dvs, 0), [bsz, hkv, s, d]);
+      tf.dispose([...dqs, ...dks, ...dvs]);
+      return [dq, dk, dv, tf.zerosLike(bs)];
+    },
+  };
+}) as (q: T4, k: T4, v: T4, bias: T3) => T4;
+
+/** q [B, Hq, L, d], k/v [B, Hkv, S, d], bias [B, L, S] → [B, Hq, L, d]. Differentiable. */
+export const attention = defineOp('attention', { reference: attentionReference, fused: attentionFused });
+
+/**
+ * Attention of a few new query positions against a KV cache whose keys are stored TRANSPOSED
+ * (kT [B, Hkv, d, S], so no per-step transpose) — the decode step. Not differentiable.
+ */
+function cachedAttentionImpl(q: T4, kT: T4, v: T4, bias: T3): T4 {
+  return tf.tidy(() => {
+    const [bsz, hq, l, d] = q.shape;
+    const hkv = kT.shape[1];
+    const s = kT.shape[3];
+    const groups = hq / hkv;
+    // [B·Hkv, G·L, d] x [B·Hkv, d, S]: batched, small; one op instead of B·Hkv loops of tiny ops.
+    const qg = tf.reshape(q, [bsz * hkv, groups * l, d]);
+    const scores = tf.reshape(tf.matMul(qg, tf.reshape(kT, [bsz * hkv, d, s])), [bsz, hkv, groups, l, s]);
+    const biased = tf.add(tf.mul(scores, 1 / Math.sqrt(d)), tf.reshape(bias, [bsz, 1, 1, l, s]));
+    const p = tf.reshape(tf.softmax(biased), [bsz * hkv, groups * l, s]);
+    return tf.reshape(tf.matMul(p, tf.reshape(v, [bsz * hkv, s, d])), [bsz, hq, l, d]) as T4;
+  });
+}
+
+function cachedAttentionReference(q: T4, kT: T4, v: T4, bias: T3): T4 {
+  return tf.tidy(() => attentionReference(q, tf.transpose(kT, [0, 1, 3, 2]) as T4, v, bias));
+}
+
+export const cachedAttention = defineOp('cachedAttention', {
+  reference: cachedAttentionReference,
+  fused: cachedAttentionImpl,
+});

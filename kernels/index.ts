@@ -1,0 +1,9 @@
+// Fused ops with custom gradients; each has a reference implementation (registry.referenceImpl).
+export { defineOp, registerBackendImpl, unregisterBackendImpl, referenceImpl, activeImpl, definedOps } from './registry.js';
+export { linear } from './linear.js';
+export { rmsNorm } from './rmsnorm.js';
+export { swiglu } from './swiglu.js';
+export { embeddingLookup } from './embedding.js';
+export { applyRope, ropeCosSin, ropeInvFreq, type RopeScalingParams } from './rope.js';
+export { attention, cachedAttention, MASKED, setAttentionBlockElements } from './attention.js';
+export { tokenLogProbs, chunkSizeFor, type TokenLogProbs, type TokenLogProbsOptions } from './logprobs.js';

@@ -1,0 +1,773 @@
+"""Judging harness: runs every test case of ONE submission and streams per-case results.
+
+Protocol: one JSON request on stdin (read to EOF), JSON lines on stdout:
+  {"type":"compile",...}  once, for compiled languages
+  {"type":"case","index":i,...}  one per case, as each finishes
+  {"type":"files","files":{path: base64}}  when fetch_files was asked for
+  {"type":"done"}  last line; a stream that ends without it means the harness was killed.
+
+Inside the sandbox container this file is the container's main process (started before
+the request arrives, so its start-up cost is off the critical path). Python cases run in
+children forked from a "zygote": a clean interpreter forked at start-up, before the request
+(and therefore the expected outputs) exists in memory. Forking a warm interpreter skips the
+~15 ms interpreter start-up per case without letting the program see the answers.
+
+Run on the host (the `local` provider) the same file works with weaker isolation: rlimits
+instead of cgroups, no process sweep (kill(-1) would hit the host), a private temp dir.
+"""
+import base64
+import json
+import os
+import select
+import signal
+import socket
+import sys
+import time
+
+RESULT_FD = 3  # in a call-case child: where the JSON result of the call is written
+POST_EXIT_GRACE_S = 0.05  # how long to keep draining pipes after the program exited (daemons may hold them)
+WORKDIR = os.environ.get("RL_WORKDIR") or "/tmp/work"
+
+
+def _pid1_is_container_init():
+    try:
+        with open("/proc/1/cmdline", "rb") as f:
+            argv0 = f.read().split(b"\0")[0]
+        return os.getpid() != 1 and (argv0.endswith(b"docker-init") or argv0.endswith(b"tini"))
+    except OSError:
+        return False
+
+
+# The process sweep (kill(-1)) is only safe inside the sandbox's own PID namespace.
+IN_CONTAINER = os.environ.get("RL_SANDBOX_CONTAINER") == "1" and _pid1_is_container_init()
+
+
+# ---------------------------------------------------------------- zygote side (never sees the request)
+
+def _reset_child_signals():
+    for sig in (signal.SIGTERM, signal.SIGCHLD, signal.SIGHUP, signal.SIGQUIT):
+        try:
+            signal.signal(sig, signal.SIG_DFL)
+        except (OSError, ValueError):
+            pass
+
+
+def _apply_limits(limits):
+    import resource
+
+    def setl(kind, value):
+        try:
+            resource.setrlimit(kind, (value, value))
+        except (ValueError, OSError):
+            pass
+
+    setl(resource.RLIMIT_CORE, 0)
+    if limits.get("as_bytes"):
+        setl(resource.RLIMIT_AS, int(limits["as_bytes"]))
+    if limits.get("cpu_s"):
+        setl(resource.RLIMIT_CPU, int(limits["cpu_s"]))
+    if limits.get("fsize_bytes"):
+        setl(resource.RLIMIT_FSIZE, int(limits["fsize_bytes"]))
+    if limits.get("nofile"):
+        setl(resource.RLIMIT_NOFILE, int(limits["nofile"]))
+    try:  # make the program, not the harness, the OOM killer's first choice (raising is unprivileged)
+        with open("/proc/self/oom_score_adj", "w") as f:
+            f.write("1000")
+    except OSError:
+        pass
+
+
+def _exit_code_of(exc):
+    code = exc.code
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xFF
+    try:
+        sys.stderr.write(str(code) + "\n")
+    except Exception:
+        pass
+    return 1
+
+
+def _json_default(obj):
+    if isinstance(obj, (set, frozenset)):
+        return sorted(obj, key=repr)
+    if isinstance(obj, tuple):
+        return list(obj)
+    return repr(obj)
+
+
+def _python_child(msg):
+    """Runs in the forked child: becomes the user's program. Never returns."""
+    rc = 1
+    try:
+        import io
+        import types
+        import builtins
+        import traceback
+
+        os.setsid()
+        _reset_child_signals()
+        _apply_limits(msg.get("limits") or {})
+        os.chdir(msg["cwd"])
+        # stdin/stdout/stderr/result were dup2'ed by the zygote before fork; rebuild the text layers.
+        call = msg["kind"] == "call"
+        call_args = None
+        if call:
+            with io.open(0, "rb", closefd=False) as f:
+                call_args = json.loads(f.read().decode("utf-8"))
+            devnull = os.open(os.devnull, os.O_RDONLY)
+            os.dup2(devnull, 0)
+            os.close(devnull)
+        sys.stdin = sys.__stdin__ = io.open(0, "r", encoding="utf-8", closefd=False)
+        sys.stdout = sys.__stdout__ = io.open(1, "w", encoding="utf-8", closefd=False)
+        sys.stderr = sys.__stderr__ = io.open(2, "w", encoding="utf-8", errors="backslashreplace",
+                                              closefd=False, buffering=1)
+        path = msg["path"]
+        sys.argv = [path]
+        sys.path[0] = os.path.dirname(path)
+        module = types.ModuleType("__main__")
+        module.__file__ = path
+        module.__builtins__ = builtins
+        sys.modules["__main__"] = module
+        with io.open(path, "r", encoding="utf-8", errors="replace") as f:
+            source = f.read()
+        rc = 0
+        try:
+            exec(compile(source, path, "exec"), module.__dict__)
+            if call:
+                rc = _run_call(module, msg["fn"], call_args)
+        except SystemExit as e:
+            rc = _exit_code_of(e)
+        except BaseException as e:  # the program's own error: print it like python3 would
+            tb = e.__traceback__.tb_next if e.__traceback__ is not None else None
+            traceback.print_exception(type(e), e, tb)
+            rc = 1
+        try:
+            import threading
+            threading._shutdown()  # wait for non-daemon threads, as interpreter exit does
+        except BaseException:
+            pass
+        try:
+            import atexit
+            atexit._run_exitfuncs()
+        except BaseException:
+            pass
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except BaseException:
+                rc = rc or 120
+    finally:
+        os._exit(rc)
+
+
+def _run_call(module, fn_name, args):
+    fn = module.__dict__.get(fn_name)
+    if fn is None and isinstance(module.__dict__.get("Solution"), type):
+        fn = getattr(module.__dict__["Solution"](), fn_name, None)  # LeetCode style
+    if not callable(fn):
+        sys.stderr.write("NameError: function %r is not defined\n" % fn_name)
+        return 1
+    if not isinstance(args, list):
+        args = [args]
+    result = fn(*args)
+    data = json.dumps(result, default=_json_default).encode("utf-8")
+    view = memoryview(data)
+    while view:
+        view = view[os.write(RESULT_FD, view):]
+    os.close(RESULT_FD)
+    return 0
+
+
+def zygote_loop(sock):
+    """Serve fork requests: {kind, path, cwd, fn?, limits} + 4 fds (stdin, stdout, stderr, result)."""
+    devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, 0)
+    os.dup2(devnull, 1)
+    os.close(devnull)
+    while True:
+        try:
+            data, fds, _flags, _addr = socket.recv_fds(sock, 65536, 4)
+        except (OSError, KeyboardInterrupt):
+            os._exit(0)
+        if not data:
+            os._exit(0)
+        msg = json.loads(data.decode("utf-8"))
+        pid = os.fork()
+        if pid == 0:
+            try:
+                sock.close()
+                for target, fd in enumerate(fds):
+                    os.dup2(fd, target)
+                os.closerange(len(fds), 1 << 16)
+            except BaseException:
+                os._exit(127)
+            _python_child(msg)
+        for fd in fds:
+            os.close(fd)
+        try:
+            sock.send(json.dumps({"pid": pid}).encode())
+            _, status = os.waitpid(pid, 0)
+            sock.send(json.dumps({"status": status}).encode())
+        except OSError:
+            os._exit(0)
+
+
+def start_zygote():
+    parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    pid = os.fork()
+    if pid == 0:
+        parent.close()
+        zygote_loop(child)
+        os._exit(0)
+    child.close()
+    return pid, parent
+
+
+# ---------------------------------------------------------------- harness side
+
+def _set_non_dumpable():
+    """Keep same-uid programs out of /proc/<harness>/mem (where the expected outputs live)."""
+    try:
+        import ctypes
+        ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 4
+    except Exception:
+        pass
+
+
+def _pipe(size=1 << 20):
+    r, w = os.pipe()
+    try:
+        import fcntl
+        fcntl.fcntl(w, 1031, size)  # F_SETPIPE_SZ: fewer wake-ups for large outputs
+    except (OSError, ImportError):
+        pass
+    return r, w
+
+
+def _decode(data):
+    return data.decode("utf-8", errors="replace")
+
+
+class Outcome:
+    __slots__ = ("timed_out", "status", "stdout", "stderr", "out_trunc", "err_trunc", "result", "time")
+
+
+class Harness:
+    def __init__(self, zygote):
+        self.zygote_pid, self.zsock = zygote
+        self.oom_path = "/sys/fs/cgroup/memory/memory.oom_control"
+
+    # -- process launch
+    def launch_python(self, kind, path, fn, limits, cwd):
+        fds_parent = {}
+        child_fds = []
+        stdin_r, stdin_w = _pipe()
+        out_r, out_w = _pipe()
+        err_r, err_w = _pipe()
+        res_r, res_w = _pipe()
+        child_fds = [stdin_r, out_w, err_w, res_w]
+        msg = {"kind": kind, "path": path, "fn": fn, "limits": limits, "cwd": cwd}
+        socket.send_fds(self.zsock, [json.dumps(msg).encode()], child_fds)
+        for fd in child_fds:
+            os.close(fd)
+        reply = json.loads(self.zsock.recv(65536).decode())
+        fds_parent = {"stdin": stdin_w, "stdout": out_r, "stderr": err_r, "result": res_r}
+        return ZygoteChild(reply["pid"], self.zsock), fds_parent
+
+    def launch_exec(self, argv, limits, cwd, env=None):
+        stdin_r, stdin_w = _pipe()
+        out_r, out_w = _pipe()
+        err_r, err_w = _pipe()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.setsid()
+                _reset_child_signals()
+                _apply_limits(limits)
+                os.chdir(cwd)
+                os.dup2(stdin_r, 0)
+                os.dup2(out_w, 1)
+                os.dup2(err_w, 2)
+                os.closerange(3, 1 << 16)
+                os.execvpe(argv[0], argv, env or os.environ)
+            except BaseException as e:
+                try:
+                    os.write(2, ("cannot start %s: %s\n" % (argv[0], e)).encode())
+                except BaseException:
+                    pass
+            os._exit(127)
+        for fd in (stdin_r, out_w, err_w):
+            os.close(fd)
+        return ForkChild(pid), {"stdin": stdin_w, "stdout": out_r, "stderr": err_r}
+
+    # -- supervision: feed stdin, collect capped output, enforce the wall-clock limit
+    def supervise(self, child, fds, stdin_data, timeout_s, cap, start):
+        deadline = start + timeout_s
+        poller = select.poll()
+        buffers = {"stdout": bytearray(), "stderr": bytearray(), "result": bytearray()}
+        caps = {"stdout": cap, "stderr": cap, "result": 64 << 20}
+        truncated = {"stdout": False, "stderr": False, "result": False}
+        by_fd = {}
+        for name in ("stdout", "stderr", "result"):
+            if name in fds:
+                by_fd[fds[name]] = name
+                poller.register(fds[name], select.POLLIN)
+        stdin_fd = fds["stdin"]
+        pending = memoryview(stdin_data)
+        if pending:
+            os.set_blocking(stdin_fd, False)
+            poller.register(stdin_fd, select.POLLOUT)
+        else:
+            os.close(stdin_fd)
+            stdin_fd = -1
+        exit_fd = child.exit_fd()
+        poller.register(exit_fd, select.POLLIN)
+        status = None
+        timed_out = False
+        exit_time = None
+        open_outputs = len(by_fd)
+        while True:
+            t = time.monotonic()
+            if status is None and t >= deadline:
+                timed_out = True
+                break
+            if status is not None and (open_outputs == 0 or t >= exit_time + POST_EXIT_GRACE_S):
+                break
+            wait_s = (deadline - t) if status is None else (exit_time + POST_EXIT_GRACE_S - t)
+            for fd, ev in poller.poll(max(0.0, wait_s) * 1000 + 1):
+                if fd == stdin_fd:
+                    try:
+                        n = os.write(fd, pending[:1 << 20])
+                        pending = pending[n:]
+                    except BlockingIOError:
+                        continue
+                    except OSError:  # program closed stdin / exited: the rest is unread, as with a real pipe
+                        pending = pending[:0]
+                    if not pending:
+                        poller.unregister(fd)
+                        os.close(fd)
+                        stdin_fd = -1
+                elif fd == exit_fd:
+                    if status is None:
+                        status = child.collect_status()
+                        if status is not None:
+                            exit_time = time.monotonic()
+                            poller.unregister(exit_fd)
+                elif fd in by_fd:
+                    name = by_fd[fd]
+                    data = os.read(fd, 1 << 20) if ev & (select.POLLIN | select.POLLHUP) else b""
+                    if not data:
+                        poller.unregister(fd)
+                        os.close(fd)
+                        del by_fd[fd]
+                        open_outputs -= 1
+                        continue
+                    buf = buffers[name]
+                    room = caps[name] - len(buf)
+                    if room > 0:
+                        buf += data[:room]
+                    if len(data) > room:
+                        truncated[name] = True  # keep draining so the program never blocks on a full pipe
+        elapsed = time.monotonic() - start
+        if timed_out:
+            child.kill_group()
+            status = child.wait_blocking()
+        else:
+            child.kill_group()  # background children still in the program's process group
+        for fd in list(by_fd):
+            os.close(fd)
+        if stdin_fd >= 0:
+            os.close(stdin_fd)
+        child.release()
+        o = Outcome()
+        o.timed_out = timed_out
+        o.status = status
+        o.stdout = bytes(buffers["stdout"])
+        o.stderr = bytes(buffers["stderr"])
+        o.out_trunc = truncated["stdout"]
+        o.err_trunc = truncated["stderr"]
+        o.result = bytes(buffers["result"]) if "result" in fds else None
+        o.time = elapsed
+        return o
+
+    # -- cleanup between cases
+    def sweep(self):
+        """Kill every process the program left behind (daemons, setsid-escaped fork bombs).
+
+        kill(-1, SIGKILL) reaches every process of the namespace except init and ourselves, and is
+        atomic against fork, so a fork bomb cannot outrun it. It also kills the zygote, which is
+        then replaced by a fresh interpreter (exec'ed, so it never holds the request)."""
+        if not IN_CONTAINER:
+            return
+        me = os.getpid()
+        mine = {1, me, self.zygote_pid}
+        try:
+            others = [p for p in os.listdir("/proc") if p.isdigit() and int(p) not in mine]
+        except OSError:
+            others = ["?"]
+        if not others:
+            return
+        for _ in range(10):
+            try:
+                os.kill(-1, signal.SIGKILL)
+            except ProcessLookupError:
+                break
+            except OSError:
+                break
+            time.sleep(0.002)
+        try:
+            while os.waitpid(-1, os.WNOHANG)[0] > 0:
+                pass
+        except ChildProcessError:
+            pass
+        try:
+            self.zsock.close()
+        except OSError:
+            pass
+        parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        pid = os.fork()
+        if pid == 0:
+            parent.close()
+            os.dup2(child.fileno(), 3)
+            os.closerange(4, 1 << 16)
+            os.execv(sys.executable, [sys.executable, os.path.abspath(__file__), "--zygote-fd", "3"])
+        child.close()
+        self.zygote_pid, self.zsock = pid, parent
+
+    def oom_kills(self):
+        try:
+            with open(self.oom_path) as f:
+                for line in f:
+                    if line.startswith("oom_kill "):
+                        return int(line.split()[1])
+        except OSError:
+            pass
+        return None
+
+
+class ZygoteChild:
+    def __init__(self, pid, sock):
+        self.pid = pid
+        self.sock = sock
+        self.status = None
+
+    def exit_fd(self):
+        return self.sock.fileno()
+
+    def collect_status(self):
+        try:
+            data = self.sock.recv(65536)
+        except OSError:
+            return None
+        if not data:
+            return None
+        self.status = json.loads(data.decode())["status"]
+        return self.status
+
+    def kill_group(self):
+        for target in (lambda: os.killpg(self.pid, signal.SIGKILL), lambda: os.kill(self.pid, signal.SIGKILL)):
+            try:
+                target()
+            except OSError:
+                pass
+
+    def wait_blocking(self):
+        if self.status is not None:
+            return self.status
+        self.sock.settimeout(2.0)
+        try:
+            return self.collect_status()
+        except OSError:
+            return None
+        finally:
+            self.sock.settimeout(None)
+
+    def release(self):
+        pass
+
+
+class ForkChild:
+    def __init__(self, pid):
+        self.pid = pid
+        self.status = None
+        self.pidfd = os.pidfd_open(pid)
+
+    def exit_fd(self):
+        return self.pidfd
+
+    def collect_status(self):
+        pid, status = os.waitpid(self.pid, os.WNOHANG)
+        if pid == 0:
+            return None
+        self.status = status
+        return status
+
+    def kill_group(self):
+        for target in (lambda: os.killpg(self.pid, signal.SIGKILL), lambda: os.kill(self.pid, signal.SIGKILL)):
+            try:
+                target()
+            except OSError:
+                pass
+
+    def wait_blocking(self):
+        if self.status is None:
+            _, self.status = os.waitpid(self.pid, 0)
+        return self.status
+
+    def release(self):
+        os.close(self.pidfd)
+
+
+# ---------------------------------------------------------------- judging
+
+def normalize_output(text):
+    """Comparison rule for stdio cases: trailing whitespace of every line and trailing newlines are
+    ignored (CRLF counts as LF). verl's sandbox_fusion reward strips only trailing newlines; every
+    output it accepts is accepted here too."""
+    lines = text.replace("\r\n", "\n").split("\n")
+    return "\n".join(line.rstrip(" \t\r") for line in lines).rstrip("\n")
+
+
+def _first_difference(expected, got):
+    exp_lines = expected.split("\n")
+    got_lines = got.split("\n")
+    for i in range(max(len(exp_lines), len(got_lines))):
+        e = exp_lines[i] if i < len(exp_lines) else "<end of output>"
+        g = got_lines[i] if i < len(got_lines) else "<end of output>"
+        if e != g:
+            return "line %d: expected %s, got %s" % (i + 1, _clip(repr(e)), _clip(repr(g)))
+    return "output differs"
+
+
+def _clip(s, n=120):
+    return s if len(s) <= n else s[:n] + "..."
+
+
+def values_equal(a, b):
+    """JSON values; numbers compare with a 1e-9 tolerance (ints and floats are interchangeable)."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b if isinstance(a, bool) and isinstance(b, bool) else False
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        if a == b:
+            return True
+        import math
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(values_equal(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(values_equal(a[k], b[k]) for k in a)
+    return a == b
+
+
+def _signal_name(num):
+    try:
+        return signal.Signals(num).name
+    except ValueError:
+        return "signal %d" % num
+
+
+def _runtime_message(outcome, return_code, oom):
+    if oom:
+        return "killed: out of memory (memory limit)"
+    if return_code is not None and return_code < 0:
+        sig = -return_code
+        note = " (memory or process limit?)" if sig == signal.SIGKILL else ""
+        return "killed by %s%s" % (_signal_name(sig), note)
+    err = _decode(outcome.stderr).strip().splitlines()
+    tail = err[-1] if err else ""
+    return _clip(("exit code %d" % return_code) + (": " + tail if tail else ""), 300)
+
+
+SOURCE_NAMES = {"python": "main.py", "cpp": "main.cpp", "nodejs": "main.js", "bash": "main.sh"}
+
+
+class Job:
+    def __init__(self, harness, req):
+        self.h = harness
+        self.req = req
+        self.lang = req["language"]
+        self.timeout = float(req.get("timeout_s") or 10)
+        self.cap = int(req.get("output_cap") or (1 << 20))
+        self.cwd = WORKDIR
+        mem_mb = req.get("memory_mb")
+        self.limits = {}
+        if not IN_CONTAINER:  # cgroups do this job inside the container
+            self.limits = {"cpu_s": int(self.timeout) + 2, "fsize_bytes": 256 << 20, "nofile": 1024}
+            if mem_mb and self.lang in ("python", "cpp"):
+                self.limits["as_bytes"] = int(mem_mb) << 20
+        self.binary = None
+
+    def write_source(self, name, text):
+        path = os.path.join(self.cwd, name)
+        with open(path, "w", encoding="utf-8", errors="surrogatepass") as f:
+            f.write(text)
+        return path
+
+    def compile(self):
+        """Returns a compile record (or None when the language is interpreted)."""
+        if self.lang != "cpp":
+            return None
+        src = self.write_source(SOURCE_NAMES["cpp"], self.req["code"])
+        out = os.path.join(self.cwd, "a.out")
+        timeout = float(self.req.get("compile_timeout_s") or 10)
+        start = time.monotonic()
+        child, fds = self.h.launch_exec(["g++", "-O2", "-std=gnu++17", "-pipe", "-o", out, src], {}, self.cwd)
+        o = self.h.supervise(child, fds, b"", timeout, self.cap, start)
+        self.h.sweep()
+        rc = None if o.status is None else os.waitstatus_to_exitcode(o.status)
+        ok = not o.timed_out and rc == 0
+        if ok:
+            self.binary = out
+        return {"type": "compile", "ok": ok, "status": "TimeLimitExceeded" if o.timed_out else "Finished",
+                "time": o.time, "return_code": rc, "stdout": _decode(o.stdout), "stderr": _decode(o.stderr)}
+
+    def program_for(self, case):
+        """(argv or None, python kind, source path) for one case."""
+        kind = case["kind"]
+        code = self.req["code"]
+        if kind == "assert":
+            code = code + "\n\n" + case["code"] + "\n"
+        if self.lang == "python":
+            path = self.write_source(SOURCE_NAMES["python"], code)
+            return None, ("call" if kind == "call" else "run"), path
+        if kind == "call":
+            raise ValueError("call-based cases need language python")
+        if self.lang == "cpp":
+            if kind == "assert":
+                raise ValueError("assert cases need language python, nodejs or bash")
+            return [self.binary], None, None
+        path = self.write_source(SOURCE_NAMES[self.lang], code)
+        if self.lang == "nodejs":
+            return ["node", path], None, None
+        return ["bash", path], None, None
+
+    def run_case(self, index, case):
+        kind = case["kind"]
+        try:
+            argv, py_kind, path = self.program_for(case)
+        except ValueError as e:
+            return {"type": "case", "index": index, "verdict": "sandbox_error", "time": 0.0, "message": str(e),
+                    "status": "Error", "return_code": None}
+        stdin = case.get("stdin") or ""
+        if kind == "call":
+            stdin = json.dumps(case.get("args", []))
+        oom_before = self.h.oom_kills()
+        start = time.monotonic()
+        if argv is None:
+            child, fds = self.h.launch_python(py_kind, path, case.get("fn"), self.limits, self.cwd)
+        else:
+            child, fds = self.h.launch_exec(argv, self.limits, self.cwd)
+        o = self.h.supervise(child, fds, stdin.encode("utf-8", errors="surrogatepass"), self.timeout, self.cap, start)
+        self.h.sweep()
+        oom_after = self.h.oom_kills()
+        oom = oom_before is not None and oom_after is not None and oom_after > oom_before
+        rc = None if o.status is None else os.waitstatus_to_exitcode(o.status)
+        rec = {"type": "case", "index": index, "time": o.time, "return_code": rc,
+               "status": "TimeLimitExceeded" if o.timed_out else "Finished"}
+        if kind == "run":
+            rec.update({"stdout": _decode(o.stdout), "stderr": _decode(o.stderr),
+                        "stdout_truncated": o.out_trunc, "stderr_truncated": o.err_trunc})
+        if o.timed_out:
+            rec.update(verdict="time_limit", message="exceeded %gs wall-clock limit" % self.timeout)
+        elif rc != 0:
+            rec.update(verdict="runtime_error", message=_runtime_message(o, rc, oom))
+        elif kind == "stdio":
+            got = normalize_output(_decode(o.stdout))
+            expected = normalize_output(case.get("expected", ""))
+            if got == expected:
+                rec["verdict"] = "pass"
+            else:
+                msg = _first_difference(expected, got)
+                if o.out_trunc:
+                    msg += " (output truncated at %d bytes)" % self.cap
+                rec.update(verdict="wrong_answer", message=msg)
+        elif kind == "call":
+            try:
+                value = json.loads(o.result.decode("utf-8")) if o.result else None
+                missing = not o.result
+            except ValueError:
+                value, missing = None, True
+            if missing:
+                rec.update(verdict="runtime_error", message="the function returned no JSON-serialisable result")
+            elif values_equal(value, case.get("expected")):
+                rec["verdict"] = "pass"
+            else:
+                rec.update(verdict="wrong_answer", message="expected %s, got %s" % (
+                    _clip(json.dumps(case.get("expected"))), _clip(json.dumps(value))))
+        else:  # assert / run: exit 0 is a pass
+            rec["verdict"] = "pass"
+        return rec
+
+    def put_files(self):
+        for name, b64 in (self.req.get("files") or {}).items():
+            path = os.path.normpath(os.path.join(self.cwd, name.lstrip("/")))
+            if not path.startswith(self.cwd + os.sep):
+                raise ValueError("file path escapes the working directory: %s" % name)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "wb") as f:
+                f.write(base64.b64decode(b64))
+
+    def fetch_files(self):
+        files = {}
+        for name in self.req.get("fetch_files") or []:
+            path = os.path.normpath(os.path.join(self.cwd, name.lstrip("/")))
+            if not path.startswith(self.cwd + os.sep):
+                continue
+            try:
+                with open(path, "rb") as f:
+                    files[name] = base64.b64encode(f.read(self.cap + 1)[: self.cap]).decode()
+            except OSError:
+                pass
+        return files
+
+
+def emit(obj):
+    out = sys.stdout.buffer
+    out.write(json.dumps(obj).encode("utf-8") + b"\n")
+    out.flush()
+
+
+def main():
+    if len(sys.argv) >= 3 and sys.argv[1] == "--zygote-fd":  # a replacement zygote after a sweep
+        zygote_loop(socket.socket(fileno=int(sys.argv[2])))
+        return
+    zygote = start_zygote()  # before the request exists in this process
+    if IN_CONTAINER:
+        _set_non_dumpable()
+    raw = sys.stdin.buffer.read()
+    try:
+        req = json.loads(raw.decode("utf-8", errors="surrogatepass"))
+        del raw
+        os.makedirs(WORKDIR, exist_ok=True)
+        harness = Harness(zygote)
+        job = Job(harness, req)
+        job.put_files()
+        cases = req.get("cases") or []
+        compiled = job.compile()
+        if compiled is not None:
+            emit(compiled)
+        stop_early = bool(req.get("stop_on_first_failure"))
+        if compiled is None or compiled["ok"]:
+            for i, case in enumerate(cases):
+                rec = job.run_case(i, case)
+                emit(rec)
+                if stop_early and rec["verdict"] != "pass":
+                    break
+        if req.get("fetch_files"):
+            emit({"type": "files", "files": job.fetch_files()})
+        emit({"type": "done"})
+    except Exception as e:  # a harness bug or a malformed request: report it, never hang
+        import traceback
+        emit({"type": "error", "message": "%s: %s" % (type(e).__name__, e), "trace": traceback.format_exc()[-2000:]})
+    finally:
+        try:
+            zygote[1].close()
+        except OSError:
+            pass
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,239 @@
+// A pool of pre-started sandbox containers. Each container runs the harness as its main process,
+// already attached and waiting for one request on stdin; it serves exactly ONE submission and is
+// then destroyed in the background and replaced, so nothing (files, escaped processes) survives
+// from one submission to the next.
+import type { Duplex } from 'node:stream';
+import type Docker from 'dockerode';
+import { SandboxUnavailableError } from './errors.js';
+
+export interface ContainerLimits {
+  /** Memory limit of the whole container (program + harness + /tmp contents), MB. */
+  memoryMB: number;
+  /** Size of the /tmp tmpfs, MB. */
+  tmpfsMB: number;
+  pidsLimit: number;
+  cpus: number;
+}
+
+export interface PoolOptions extends ContainerLimits {
+  image: string;
+  /** Containers kept started and waiting. */
+  size: number;
+  /** Containers created at the same time while refilling (dockerd is the bottleneck beyond ~2). */
+  startParallelism: number;
+}
+
+export interface WarmContainer {
+  id: string;
+  container: Docker.Container;
+  /** Hijacked attach stream: write the request, read multiplexed stdout/stderr until the harness exits. */
+  stream: Duplex;
+  /** False once the stream closed (the harness exited before being used). */
+  alive: boolean;
+  /** Container memory limit in MB as created (updated if a request asks for another). */
+  memoryMB: number;
+}
+
+export const POOL_LABEL = 'rl.sandbox';
+export const OWNER_LABEL = 'rl.sandbox.owner';
+
+/** HostConfig of every sandbox container: the isolation the issue asks for, in one place. */
+export function containerCreateOptions(image: string, limits: ContainerLimits): Docker.ContainerCreateOptions {
+  const memory = limits.memoryMB * 1024 * 1024;
+  return {
+    Image: image,
+    User: '1000:1000',
+    WorkingDir: '/tmp',
+    NetworkDisabled: true,
+    OpenStdin: true,
+    StdinOnce: true,
+    AttachStdin: true,
+    AttachStdout: true,
+    AttachStderr: true,
+    Tty: false,
+    Labels: { [POOL_LABEL]: '1', [OWNER_LABEL]: String(process.pid) },
+    HostConfig: {
+      NetworkMode: 'none',
+      Init: true,
+      ReadonlyRootfs: true,
+      // exec is needed for compiled C++ binaries; noexec would not stop python anyway.
+      Tmpfs: { '/tmp': `rw,exec,nosuid,nodev,size=${limits.tmpfsMB}m,mode=1777` },
+      Memory: memory,
+      MemorySwap: memory, // no swap on top
+      PidsLimit: limits.pidsLimit,
+      NanoCpus: Math.round(limits.cpus * 1e9),
+      LogConfig: { Type: 'none', Config: {} },
+      CapDrop: ['ALL'],
+      SecurityOpt: ['no-new-privileges'],
+      Ulimits: [
+        { Name: 'core', Soft: 0, Hard: 0 },
+        { Name: 'nofile', Soft: 1024, Hard: 1024 },
+      ],
+    },
+  };
+}
+
+export class WarmPool {
+  private readonly ready: WarmContainer[] = [];
+  private starting = 0;
+  private readonly waiters: Array<{ resolve: (c: WarmContainer) => void; reject: (e: Error) => void }> = [];
+  private readonly removals = new Set<Promise<void>>();
+  private closed = false;
+  private failing: Error | undefined;
+  private settleWaiters: Array<() => void> = [];
+
+  constructor(private readonly docker: Docker, readonly options: PoolOptions) {}
+
+  /** Starts filling the pool (does not wait). */
+  start(): void {
+    this.refill();
+  }
+
+  /** A started container for one submission. Throws SandboxUnavailableError when containers cannot be started. */
+  acquire(): Promise<WarmContainer> {
+    if (this.closed) return Promise.reject(new SandboxUnavailableError('the sandbox pool is closed'));
+    // After a failure, retry starting containers only when someone needs one (no busy loop while the daemon is down).
+    this.failing = undefined;
+    const promise = new Promise<WarmContainer>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    this.dispatch();
+    this.refill();
+    return promise;
+  }
+
+  /** Destroys a used (or broken) container in the background and starts its replacement. */
+  discard(c: WarmContainer): void {
+    c.alive = false;
+    c.stream.destroy();
+    const removal = c.container
+      .remove({ force: true })
+      .catch(() => undefined) // already gone, or the daemon is down: nothing more to do here
+      .finally(() => {
+        this.removals.delete(removal);
+        this.checkSettled();
+      });
+    this.removals.add(removal);
+    this.refill();
+  }
+
+  /** Resolves once no removal or start is in flight (the container count is stable). */
+  settle(): Promise<void> {
+    if (this.isSettled()) return Promise.resolve();
+    return new Promise((resolve) => this.settleWaiters.push(resolve));
+  }
+
+  get stats(): { ready: number; starting: number; removing: number } {
+    return { ready: this.ready.length, starting: this.starting, removing: this.removals.size };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const err = new SandboxUnavailableError('the sandbox pool was closed');
+    for (const w of this.waiters.splice(0)) w.reject(err);
+    for (const c of this.ready.splice(0)) this.discard(c);
+    await this.settle();
+  }
+
+  private isSettled(): boolean {
+    return this.removals.size === 0 && this.starting === 0;
+  }
+
+  private checkSettled(): void {
+    if (!this.isSettled()) return;
+    for (const resolve of this.settleWaiters.splice(0)) resolve();
+  }
+
+  private dispatch(): void {
+    while (this.waiters.length && this.ready.length) {
+      const c = this.ready.shift()!;
+      if (!c.alive) {
+        this.discard(c);
+        continue;
+      }
+      this.waiters.shift()!.resolve(c);
+    }
+  }
+
+  private refill(): void {
+    const { size, startParallelism } = this.options;
+    while (
+      !this.closed &&
+      !this.failing &&
+      this.starting < startParallelism &&
+      this.ready.length + this.starting < size + this.waiters.length
+    ) {
+      this.starting++;
+      this.spawn().then(
+        (c) => {
+          this.starting--;
+          if (this.closed) this.discard(c);
+          else {
+            this.ready.push(c);
+            this.dispatch();
+          }
+          this.refill();
+          this.checkSettled();
+        },
+        (err: Error) => {
+          this.starting--;
+          this.failing = err;
+          const wrapped =
+            err instanceof SandboxUnavailableError
+              ? err
+              : new SandboxUnavailableError(`cannot start a sandbox container: ${err.message}`, { cause: err });
+          for (const w of this.waiters.splice(0)) w.reject(wrapped);
+          this.checkSettled();
+        },
+      );
+    }
+  }
+
+  private async spawn(): Promise<WarmContainer> {
+    const container = await this.docker.createContainer(containerCreateOptions(this.options.image, this.options));
+    try {
+      // Attach before start so not a byte of the harness's output can be missed.
+      const stream = (await container.attach({
+        stream: true,
+        stdin: true,
+        stdout: true,
+        stderr: true,
+        hijack: true,
+      })) as unknown as Duplex;
+      const warm: WarmContainer = { id: container.id, container, stream, alive: true, memoryMB: this.options.memoryMB };
+      const dead = () => {
+        warm.alive = false;
+      };
+      stream.once('end', dead);
+      stream.once('close', dead);
+      stream.on('error', dead);
+      await container.start();
+      return warm;
+    } catch (err) {
+      container.remove({ force: true }).catch(() => undefined);
+      throw err;
+    }
+  }
+}
+
+/** Removes sandbox containers left by processes that no longer exist (a crashed trainer, a killed test). */
+export async function removeOrphanContainers(docker: Docker): Promise<number> {
+  const list = await docker.listContainers({ all: true, filters: { label: [POOL_LABEL] } });
+  let removed = 0;
+  await Promise.all(
+    list.map(async (info) => {
+      const owner = Number(info.Labels?.[OWNER_LABEL]);
+      if (Number.isInteger(owner) && owner > 0 && processAlive(owner)) return;
+      await docker.getContainer(info.Id).remove({ force: true }).catch(() => undefined);
+      removed++;
+    }),
+  );
+  return removed;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,246 @@
+// The harness protocol (sandbox/harness.py) and its translation to/from the public shapes:
+// JudgeRequest/JudgeResult and SandboxFusion's RunCodeRequest/RunCodeResponse.
+import type {
+  CaseResult, CommandResult, JudgeRequest, JudgeResult, Language, RunCodeRequest, RunCodeResponse, TestCase, Verdict,
+} from '../src/reward/types.js';
+
+export const DEFAULT_RUN_TIMEOUT_S = 10;
+export const DEFAULT_COMPILE_TIMEOUT_S = 10;
+export const DEFAULT_MEMORY_MB = 512;
+/** stdout and stderr are each capped at this many bytes per case; truncation is reported. */
+export const OUTPUT_CAP_BYTES = 1 << 20;
+
+export interface HarnessCase {
+  kind: 'stdio' | 'assert' | 'call' | 'run';
+  stdin?: string;
+  expected?: unknown;
+  code?: string;
+  fn?: string;
+  args?: unknown[];
+}
+
+export interface HarnessRequest {
+  language: Language;
+  code: string;
+  cases: HarnessCase[];
+  timeout_s: number;
+  compile_timeout_s: number;
+  output_cap: number;
+  stop_on_first_failure: boolean;
+  memory_mb?: number;
+  files?: Record<string, string>;
+  fetch_files?: string[];
+}
+
+export interface CompileRecord {
+  type: 'compile';
+  ok: boolean;
+  status: 'Finished' | 'TimeLimitExceeded';
+  time: number;
+  return_code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface CaseRecord {
+  type: 'case';
+  index: number;
+  verdict: Verdict;
+  time: number;
+  message?: string;
+  status: 'Finished' | 'TimeLimitExceeded' | 'Error';
+  return_code: number | null;
+  stdout?: string;
+  stderr?: string;
+  stdout_truncated?: boolean;
+  stderr_truncated?: boolean;
+}
+
+export type HarnessRecord =
+  | CompileRecord
+  | CaseRecord
+  | { type: 'files'; files: Record<string, string> }
+  | { type: 'done' }
+  | { type: 'error'; message: string; trace?: string };
+
+/** What a harness run produced, however it ended. */
+export interface HarnessOutcome {
+  compile?: CompileRecord;
+  cases: CaseRecord[];
+  files?: Record<string, string>;
+  /** done: the harness finished; deadline: the runner's hard time budget killed it; died: it vanished mid-run. */
+  termination: 'done' | 'deadline' | 'died';
+  /** Why it died (e.g. "the container ran out of memory"), or the harness's own error message. */
+  reason?: string;
+  harnessError?: string;
+  wallS: number;
+}
+
+export function caseFromTest(test: TestCase): HarnessCase {
+  switch (test.type) {
+    case 'stdio':
+      return { kind: 'stdio', stdin: test.stdin, expected: test.stdout };
+    case 'assert':
+      return { kind: 'assert', code: test.code };
+    case 'call':
+      return { kind: 'call', fn: test.fnName, args: test.args, expected: test.expected };
+  }
+}
+
+export function harnessRequestForJudge(req: JudgeRequest): HarnessRequest {
+  return {
+    language: req.language,
+    code: req.code,
+    cases: req.tests.map(caseFromTest),
+    timeout_s: req.timeoutS ?? DEFAULT_RUN_TIMEOUT_S,
+    compile_timeout_s: DEFAULT_COMPILE_TIMEOUT_S,
+    output_cap: OUTPUT_CAP_BYTES,
+    stop_on_first_failure: req.stopOnFirstFailure ?? false,
+    memory_mb: req.memoryMB,
+  };
+}
+
+export function harnessRequestForRunCode(req: RunCodeRequest & { language: Language }): HarnessRequest {
+  const memory = req.memory_limit_MB !== undefined && req.memory_limit_MB > 0 ? req.memory_limit_MB : undefined;
+  return {
+    language: req.language,
+    code: req.code,
+    cases: [{ kind: 'run', stdin: req.stdin ?? '' }],
+    timeout_s: req.run_timeout ?? DEFAULT_RUN_TIMEOUT_S,
+    compile_timeout_s: req.compile_timeout ?? DEFAULT_COMPILE_TIMEOUT_S,
+    output_cap: OUTPUT_CAP_BYTES,
+    stop_on_first_failure: false,
+    memory_mb: memory,
+    files: req.files,
+    fetch_files: req.fetch_files,
+  };
+}
+
+/**
+ * The runner's hard budget for one harness run: every case's own limit plus a little slack per case,
+ * so the harness (which enforces the per-case limits itself) is only overruled when it is stuck.
+ */
+export function hardBudgetMs(req: HarnessRequest): number {
+  const compile = req.language === 'cpp' ? req.compile_timeout_s + 0.3 : 0;
+  return Math.round((compile + req.cases.length * (req.timeout_s + 0.15) + 0.4) * 1000);
+}
+
+/** Folds streamed harness lines into an outcome. */
+export class OutcomeBuilder {
+  readonly outcome: HarnessOutcome = { cases: [], termination: 'died', wallS: 0 };
+
+  add(line: string): void {
+    if (!line.trim()) return;
+    let rec: HarnessRecord;
+    try {
+      rec = JSON.parse(line) as HarnessRecord;
+    } catch {
+      return; // not a protocol line (cannot happen unless the harness itself prints)
+    }
+    switch (rec.type) {
+      case 'compile':
+        this.outcome.compile = rec;
+        break;
+      case 'case':
+        this.outcome.cases[rec.index] = rec;
+        break;
+      case 'files':
+        this.outcome.files = rec.files;
+        break;
+      case 'done':
+        this.outcome.termination = 'done';
+        break;
+      case 'error':
+        this.outcome.harnessError = rec.message;
+        this.outcome.termination = 'done';
+        break;
+    }
+  }
+
+  /** Index of the first case without a record: the one that was running when the harness stopped. */
+  nextCaseIndex(): number {
+    let i = 0;
+    while (this.outcome.cases[i]) i++;
+    return i;
+  }
+}
+
+function clip(text: string, n = 300): string {
+  return text.length <= n ? text : `${text.slice(0, n)}...`;
+}
+
+export function toJudgeResult(req: HarnessRequest, out: HarnessOutcome): JudgeResult {
+  const total = req.cases.length;
+  const cases: CaseResult[] = [];
+  const compileFailed = out.compile !== undefined && !out.compile.ok;
+  let firstFailure: Verdict | undefined;
+  for (let i = 0; i < total; i++) {
+    const rec = out.cases[i];
+    if (out.harnessError) {
+      cases.push({ verdict: 'sandbox_error', timeS: 0, message: clip(`harness error: ${out.harnessError}`) });
+    } else if (compileFailed) {
+      const c = out.compile!;
+      const why = c.status === 'TimeLimitExceeded' ? 'compile time limit exceeded' : clip(c.stderr.trim() || `compiler exit ${c.return_code}`);
+      cases.push({ verdict: 'compile_error', timeS: 0, message: why });
+    } else if (rec) {
+      const result: CaseResult = { verdict: rec.verdict, timeS: rec.time };
+      if (rec.message) result.message = rec.message;
+      cases.push(result);
+      if (rec.verdict !== 'pass' && firstFailure === undefined) firstFailure = rec.verdict;
+    } else if (out.termination === 'done' && req.stop_on_first_failure && firstFailure !== undefined) {
+      cases.push({ verdict: firstFailure, timeS: 0, message: 'not run: stopped at the first failure', skipped: true });
+    } else if (out.termination === 'deadline') {
+      cases.push({ verdict: 'time_limit', timeS: 0, message: 'not finished within the submission\'s time budget' });
+    } else {
+      cases.push({ verdict: 'runtime_error', timeS: 0, message: out.reason ?? 'the sandbox harness stopped before this case' });
+    }
+  }
+  const passed = cases.filter((c) => c.verdict === 'pass').length;
+  return { cases, passed, total, fraction: total ? passed / total : 0, allPassed: total > 0 && passed === total };
+}
+
+export function toRunCodeResponse(req: HarnessRequest, out: HarnessOutcome): RunCodeResponse {
+  if (out.harnessError) {
+    return { status: 'SandboxError', message: clip(out.harnessError, 1000), compile_result: null, run_result: null, files: {} };
+  }
+  const compile: CommandResult | null = out.compile
+    ? {
+        status: out.compile.status,
+        execution_time: out.compile.time,
+        return_code: out.compile.return_code,
+        stdout: out.compile.stdout,
+        stderr: out.compile.stderr,
+      }
+    : null;
+  const rec = out.cases[0];
+  let run: CommandResult | null = null;
+  const notes: string[] = [];
+  if (rec) {
+    run = {
+      status: rec.status,
+      execution_time: rec.time,
+      return_code: rec.return_code,
+      stdout: rec.stdout ?? '',
+      stderr: rec.stderr ?? '',
+    };
+    if (rec.stdout_truncated) notes.push(`stdout truncated to ${req.output_cap} bytes`);
+    if (rec.stderr_truncated) notes.push(`stderr truncated to ${req.output_cap} bytes`);
+    if (rec.verdict === 'sandbox_error' && rec.message) notes.push(rec.message);
+  } else if (!out.compile || out.compile.ok) {
+    // The harness never reported the run: killed by the hard budget or it died with the program.
+    run =
+      out.termination === 'deadline'
+        ? { status: 'TimeLimitExceeded', execution_time: req.timeout_s, return_code: null, stdout: '', stderr: '' }
+        : { status: 'Error', execution_time: null, return_code: null, stdout: '', stderr: out.reason ?? '' };
+    if (out.reason) notes.push(out.reason);
+  }
+  const compileOk = !out.compile || (out.compile.ok && out.compile.status === 'Finished');
+  const success = compileOk && run !== null && run.status === 'Finished' && run.return_code === 0;
+  return {
+    status: success ? 'Success' : 'Failed',
+    message: notes.join('; '),
+    compile_result: compile,
+    run_result: run,
+    files: out.files ?? {},
+  };
+}

@@ -1,0 +1,62 @@
+// The bench area's public API: ablation sweeps (plan, run, report) and the throughput bench runner.
+export type { BenchRow } from '../../bench/types.js';
+export { PALETTE, colorFor } from './colors.js';
+export { fmtNumber, fmtStat, fmtStep } from './format.js';
+export { renderHtml } from './html.js';
+export { markdownTable, renderMarkdown } from './markdown.js';
+export { KNOWN_BENCHES, benchNames, defaultBenchDir, perfTable, runPerf, type PerfOptions, type PerfOutcome } from './perf.js';
+export { PLOTS, groupPlots, type PlotSpec, type RenderedPlot } from './plots.js';
+export {
+  SWEEP_FILE,
+  buildReport,
+  loadSweepRuns,
+  readSweepRecord,
+  runDir,
+  writeReport,
+  type GroupReport,
+  type Report,
+  type ReportOptions,
+  type SweepRecord,
+} from './report.js';
+export {
+  RUN_PLAN_FILE,
+  TRAIN_LOG,
+  defaultTrainer,
+  mergeSweepRecord,
+  packageRoot,
+  runSweep,
+  trainArgs,
+  type SweepOptions,
+  type SweepResult,
+} from './runner.js';
+export { hasStarted, isFinished, loadRun, mergeSteps, parseMetrics, readDone, type DoneRecord, type MetricsLine, type RunData } from './runs.js';
+export { lineChart, niceTicks, escapeXml, type ChartSeries, type ChartSpec } from './svg.js';
+export {
+  expandRuns,
+  loadSweep,
+  overrideArg,
+  parseSweep,
+  planGroup,
+  slugify,
+  sweepFileSchema,
+  type GroupPlan,
+  type PaperRow,
+  type PlanOptions,
+  type PlannedConfiguration,
+  type PlannedRun,
+  type SweepFile,
+} from './sweep.js';
+export {
+  PASS1,
+  PASS5,
+  bestValidation,
+  curve,
+  stat,
+  summarizeConfigs,
+  summarizeRun,
+  type ConfigSummary,
+  type CurvePoint,
+  type RunSummary,
+  type Stat,
+} from './summary.js';
+export { DEFINITIONS, configTable, paperTable, runTable, type Table } from './tables.js';

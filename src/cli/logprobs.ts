@@ -1,0 +1,164 @@
+// `rl logprobs --model DIR --input FILE.jsonl`: per-token log-probs of given (prompt, completion) pairs as JSONL,
+// the tool for checking this trainer's log-probs against another implementation (e.g. HF transformers).
+import fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
+import { selectBackend } from '../backend/select.js';
+import { loadPretrained } from '../model/hf.js';
+import type { Policy } from '../model/policy.js';
+import { loadTokenizer } from '../tokenizer/load.js';
+import type { Tokenizer } from '../tokenizer/tokenizer.js';
+import type { CliCommand } from './command.js';
+
+const messageSchema = z.object({ role: z.enum(['system', 'user', 'assistant']), content: z.string() });
+export const logprobsRowSchema = z.object({
+  /** Plain text (encoded as is, with the tokenizer's usual special tokens such as BOS) or chat messages. */
+  prompt: z.union([z.string(), z.array(messageSchema).min(1)]),
+  completion: z.string(),
+});
+export type LogprobsRow = z.infer<typeof logprobsRowSchema>;
+
+export interface LogprobsResult {
+  tokens: number[];
+  token_strs: string[];
+  logprobs: number[];
+}
+
+/**
+ * Token ids of a pair, tokenised as the trainer does: the prompt (chat messages rendered with the template and an
+ * open assistant turn) and the completion separately, the completion without added special tokens.
+ */
+export function encodePair(tokenizer: Tokenizer, row: LogprobsRow): { prompt: number[]; completion: number[] } {
+  const prompt =
+    typeof row.prompt === 'string'
+      ? tokenizer.encode(row.prompt, { addSpecialTokens: true })
+      : tokenizer.encode(tokenizer.applyChatTemplate(row.prompt, { addGenerationPrompt: true }));
+  return { prompt, completion: tokenizer.encode(row.completion) };
+}
+
+/** Parse JSONL text; errors name the file and line. */
+export function parseLogprobsInput(text: string, source: string): LogprobsRow[] {
+  const rows: LogprobsRow[] = [];
+  text.split('\n').forEach((line, i) => {
+    if (line.trim() === '') return;
+    let json: unknown;
+    try {
+      json = JSON.parse(line);
+    } catch (e) {
+      throw new Error(`${source}:${i + 1}: invalid JSON (${(e as Error).message})`);
+    }
+    const r = logprobsRowSchema.safeParse(json);
+    if (!r.success) {
+      throw new Error(`${source}:${i + 1}: ${r.error.issues.map((x) => `${x.path.join('.') || '(row)'}: ${x.message}`).join('; ')}`);
+    }
+    rows.push(r.data);
+  });
+  return rows;
+}
+
+/** Score rows in batches of `batchSize` with the policy's scoreResponses (the same call the trainer makes). */
+export function scoreCompletions(
+  policy: Policy,
+  tokenizer: Tokenizer,
+  rows: LogprobsRow[],
+  opts: { batchSize?: number; temperature?: number } = {},
+): LogprobsResult[] {
+  const batchSize = opts.batchSize ?? 8;
+  const encoded = rows.map((r, i) => {
+    const e = encodePair(tokenizer, r);
+    if (e.prompt.length === 0) throw new Error(`row ${i + 1}: the prompt encodes to no tokens`);
+    return e;
+  });
+  const out: LogprobsResult[] = encoded.map((e) => ({
+    tokens: e.completion,
+    token_strs: e.completion.map((id) => tokenizer.decode([id])),
+    logprobs: [],
+  }));
+  // Rows with an empty completion have nothing to score.
+  const todo = encoded.map((e, i) => i).filter((i) => encoded[i]!.completion.length > 0);
+  for (let s = 0; s < todo.length; s += batchSize) {
+    const idx = todo.slice(s, s + batchSize);
+    const P = Math.max(...idx.map((i) => encoded[i]!.prompt.length));
+    const T = Math.max(...idx.map((i) => encoded[i]!.completion.length));
+    const W = P + T;
+    const ids = new Int32Array(idx.length * W).fill(tokenizer.padTokenId);
+    const mask = new Float32Array(idx.length * W);
+    idx.forEach((i, b) => {
+      const { prompt, completion } = encoded[i]!;
+      ids.set(prompt, b * W + P - prompt.length);
+      mask.fill(1, b * W + P - prompt.length, b * W + P);
+      ids.set(completion, b * W + P);
+      mask.fill(1, b * W + P, b * W + P + completion.length);
+    });
+    const lp = tf.tidy(() => {
+      const { logProbs } = policy.scoreResponses({
+        ids: tf.tensor2d(ids, [idx.length, W], 'int32'),
+        attentionMask: tf.tensor2d(mask, [idx.length, W]),
+        responseLength: T,
+        temperature: opts.temperature,
+      });
+      return logProbs;
+    });
+    const vals = lp.arraySync();
+    lp.dispose();
+    idx.forEach((i, b) => {
+      out[i]!.logprobs = vals[b]!.slice(0, encoded[i]!.completion.length);
+    });
+  }
+  return out;
+}
+
+const USAGE = `usage: rl logprobs --model DIR --input FILE.jsonl [--backend auto|tensorflow|webgpu|wasm|cpu] [--batch-size N] [--temperature T]
+
+Each input line is {"prompt": string | [{"role", "content"}, ...], "completion": string}.
+Chat-message prompts are rendered with the model's chat template (assistant turn opened).
+Prints one line per input: {"tokens": [...], "token_strs": [...], "logprobs": [...]} for the completion's tokens.`;
+
+export async function runLogprobs(argv: string[], write: (s: string) => void): Promise<void> {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      options: {
+        model: { type: 'string' },
+        input: { type: 'string' },
+        backend: { type: 'string', default: 'auto' },
+        'batch-size': { type: 'string', default: '8' },
+        temperature: { type: 'string', default: '1' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\n${USAGE}`);
+  }
+  if (values.help) {
+    write(USAGE + '\n');
+    return;
+  }
+  const model = values.model as string | undefined;
+  const input = values.input as string | undefined;
+  if (!model) throw new Error(`--model DIR is required\n${USAGE}`);
+  if (!input) throw new Error(`--input FILE.jsonl is required\n${USAGE}`);
+  const batchSize = Number(values['batch-size']);
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`--batch-size must be an integer >= 1, got ${values['batch-size']}`);
+  const temperature = Number(values.temperature);
+  if (!(temperature > 0)) throw new Error(`--temperature must be > 0, got ${values.temperature}`);
+  if (!fs.existsSync(input)) throw new Error(`input file not found: ${input}`);
+  const rows = parseLogprobsInput(fs.readFileSync(input, 'utf8'), input);
+  await selectBackend(values.backend as string);
+  const tokenizer = await loadTokenizer(model);
+  const policy = loadPretrained(model, { tokenizer, trainable: false });
+  try {
+    for (const r of scoreCompletions(policy, tokenizer, rows, { batchSize, temperature })) write(JSON.stringify(r) + '\n');
+  } finally {
+    policy.dispose();
+  }
+}
+
+export const command: CliCommand = {
+  name: 'logprobs',
+  summary: 'per-token log-probs of prompt/completion pairs (JSONL) under a model directory',
+  run: (argv) => runLogprobs(argv, (s) => void process.stdout.write(s)),
+};

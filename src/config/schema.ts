@@ -1,0 +1,159 @@
+// Every option of `rl train` in one zod schema: validation, defaults, types and help all come from here.
+// Names follow verl where verl has the option (algorithm.adv_estimator, actor.clip_ratio_high, ...).
+import { z } from 'zod';
+
+const positiveInt = () => z.number().int().positive();
+
+export const ModelSchema = z
+  .strictObject({
+    path: z
+      .string()
+      .nullable()
+      .default(null)
+      .describe('Hugging Face model directory (local). null = the built-in tiny character-level transformer'),
+    tiny: z
+      .strictObject({
+        hidden_size: positiveInt().default(96).describe('tiny model width'),
+        num_hidden_layers: positiveInt().default(3).describe('tiny model depth'),
+        num_attention_heads: positiveInt().default(4).describe('tiny model attention heads'),
+        intermediate_size: positiveInt().default(256).describe('tiny model MLP width'),
+      })
+      .prefault({})
+      .describe('shape of the tiny character-level policy (used when model.path is null)'),
+  })
+  .prefault({});
+
+export const DataSchema = z
+  .strictObject({
+    train_files: z.string().default('src/data/demo/train.jsonl').describe('training problems (JSONL or verl-style parquet)'),
+    val_files: z.string().nullable().default('src/data/demo/test.jsonl').describe('held-out problems; null disables validation'),
+    train_batch_size: positiveInt().default(8).describe('prompts per step'),
+    max_prompt_length: positiveInt().default(256).describe('prompts longer than this (tokens) are dropped at load, as verl filters them'),
+    max_response_length: positiveInt().default(96).describe('max new tokens per response'),
+    on_bad_row: z.enum(['skip', 'fail']).default('skip').describe('what to do with a malformed data row'),
+  })
+  .prefault({});
+
+export const RolloutSchema = z
+  .strictObject({
+    n: positiveInt().default(8).describe('responses sampled per prompt'),
+    temperature: z.number().min(0).default(1).describe('sampling temperature (0 = greedy)'),
+    top_p: z.number().gt(0).max(1).default(1).describe('nucleus sampling mass (1 = off)'),
+    top_k: z.number().int().min(0).default(0).describe('top-k sampling (0 = off)'),
+    workers: z.number().int().min(0).default(0).describe('rollout worker threads (0 = in-process)'),
+  })
+  .prefault({});
+
+export const ActorSchema = z
+  .strictObject({
+    ppo_mini_batch_size: positiveInt().default(8).describe('prompts per optimizer step (each brings its n responses)'),
+    micro_batch_size: positiveInt().default(64).describe('rows per forward/backward pass (gradient accumulation)'),
+    ppo_epochs: positiveInt().default(1).describe('passes over the batch per step'),
+    clip_ratio: z.number().positive().default(0.2).describe('PPO clip range (both sides unless low/high given)'),
+    clip_ratio_low: z.number().positive().nullable().default(null).describe('lower clip range (default clip_ratio)'),
+    clip_ratio_high: z.number().positive().nullable().default(null).describe('upper clip range (default clip_ratio; DAPO uses 0.28)'),
+    clip_ratio_c: z.number().gt(1).default(3).describe('dual-clip bound for negative advantages'),
+    loss_agg_mode: z
+      .enum(['token-mean', 'seq-mean-token-sum', 'seq-mean-token-mean', 'seq-mean-token-sum-norm'])
+      .default('token-mean')
+      .describe('how token losses are aggregated'),
+    entropy_coeff: z.number().default(0).describe('entropy bonus coefficient'),
+    use_kl_loss: z.boolean().default(false).describe('add a KL(policy||reference) loss term'),
+    kl_loss_coef: z.number().min(0).default(0.001).describe('weight of the KL loss term'),
+    kl_loss_type: z
+      .enum(['kl', 'k1', 'abs', 'mse', 'k2', 'low_var_kl', 'k3', 'k1+', 'k3+', 'low_var_kl+', 'kl+', 'mse+', 'k2+', 'abs+'])
+      .default('low_var_kl')
+      .describe('KL estimator of the loss term'),
+    grad_clip: z.number().positive().default(1).describe('clip gradients to this global norm'),
+    optim: z
+      .strictObject({
+        lr: z.number().positive().default(1e-6).describe('AdamW learning rate'),
+        weight_decay: z.number().min(0).default(0.01).describe('AdamW weight decay'),
+        betas: z.tuple([z.number().min(0).lt(1), z.number().min(0).lt(1)]).default([0.9, 0.999]).describe('AdamW betas'),
+        eps: z.number().positive().default(1e-8).describe('AdamW epsilon'),
+        warmup_steps: z.number().int().min(0).default(0).describe('linear learning-rate warmup steps'),
+        lr_scheduler: z.enum(['constant', 'cosine']).default('constant').describe('schedule after warmup'),
+        min_lr_ratio: z.number().min(0).max(1).default(0).describe('cosine floor as a fraction of lr'),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
+export const AlgorithmSchema = z
+  .strictObject({
+    adv_estimator: z
+      .string()
+      .default('reinforce_plus_plus_baseline')
+      .describe('advantage estimator: grpo | rloo | reinforce_plus_plus_baseline | grpo_passk | reinforce_plus_plus'),
+    norm_adv_by_std_in_grpo: z.boolean().default(true).describe('grpo/grpo_passk: divide by the group std (false = Dr.GRPO)'),
+    gamma: z.number().min(0).max(1).default(1).describe('discount of reinforce_plus_plus'),
+    use_kl_in_reward: z.boolean().default(false).describe('subtract kl_coef * KL from the token rewards'),
+    kl_coef: z.number().min(0).default(0.001).describe('in-reward KL coefficient'),
+    kl_penalty: z.enum(['kl', 'k1', 'abs', 'mse', 'k2', 'low_var_kl', 'k3']).default('kl').describe('in-reward KL estimator'),
+    filter_groups: z.boolean().default(false).describe('DAPO dynamic sampling: drop groups whose scores all agree'),
+  })
+  .prefault({});
+
+export const RewardSchema = z
+  .strictObject({
+    mode: z.enum(['all_pass', 'fraction']).default('all_pass').describe('score = 1 if all tests pass, or the fraction passed'),
+    overlong: z
+      .enum(['keep', 'mask', 'penalize'])
+      .default('keep')
+      .describe('truncated responses: keep their score, mask them out of the loss, or score them overlong_penalty'),
+    overlong_penalty: z.number().default(0).describe('score of a truncated response when overlong = penalize'),
+    timeout_s: z.number().positive().default(5).describe('per-test-case time limit'),
+    memory_mb: z.number().int().positive().default(256).describe('memory limit of a submission'),
+  })
+  .prefault({});
+
+export const SandboxSchema = z
+  .strictObject({
+    provider: z.enum(['auto', 'docker', 'remote', 'local']).default('auto').describe('where code runs (auto: docker if a daemon answers)'),
+    url: z.string().nullable().default(null).describe('SandboxFusion-compatible URL for provider = remote'),
+    concurrency: positiveInt().default(4).describe('submissions judged at once'),
+    retries: z.number().int().min(0).default(3).describe('retries of a sandbox failure before the step fails'),
+  })
+  .prefault({});
+
+export const SftSchema = z
+  .strictObject({
+    steps: z.number().int().min(0).default(0).describe('supervised warm-start steps before RL (0 = none)'),
+    batch_size: positiveInt().default(32).describe('sequences per SFT step'),
+    lr: z.number().positive().default(3e-3).describe('SFT learning rate'),
+    mix: z
+      .enum(['balanced', 'all', 'correct'])
+      .default('balanced')
+      .describe('SFT targets: as many wrong as right solutions per problem, every solution, or only correct ones'),
+  })
+  .prefault({});
+
+export const TrainerSchema = z
+  .strictObject({
+    total_steps: positiveInt().default(20).describe('RL steps'),
+    seed: z.number().int().min(0).default(1).describe('seed of data order, sampling and init'),
+    backend: z.enum(['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu']).default('auto').describe('tfjs backend'),
+    out_dir: z.string().default('runs/latest').describe('run folder: config, metrics.jsonl, checkpoints'),
+    save_freq: z.number().int().min(0).default(10).describe('checkpoint every N steps (0 = only at the end)'),
+    test_freq: z.number().int().min(0).default(5).describe('validate every N steps (0 = only before and after)'),
+    val_n: positiveInt().default(5).describe('samples per held-out problem (pass@1..val_n)'),
+    val_temperature: z.number().min(0).default(1).describe('sampling temperature during validation'),
+    val_max_problems: z.number().int().min(0).default(0).describe('validate on the first N held-out problems (0 = all)'),
+    resume: z.boolean().default(false).describe('continue from the latest checkpoint in out_dir'),
+    progress: z.enum(['auto', 'bar', 'lines', 'none']).default('auto').describe('progress display (auto: bar on a terminal)'),
+  })
+  .prefault({});
+
+export const TrainConfigSchema = z.strictObject({
+  model: ModelSchema,
+  data: DataSchema,
+  rollout: RolloutSchema,
+  actor: ActorSchema,
+  algorithm: AlgorithmSchema,
+  reward: RewardSchema,
+  sandbox: SandboxSchema,
+  sft: SftSchema,
+  trainer: TrainerSchema,
+});
+
+export type TrainConfig = z.infer<typeof TrainConfigSchema>;

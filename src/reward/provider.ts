@@ -1,0 +1,92 @@
+// Chooses and builds the sandbox provider from config: docker (in-process pool), remote
+// (SandboxFusion-compatible URL), local (host subprocess, weak isolation), or auto.
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { DockerSandbox } from '../../sandbox/docker-sandbox.js';
+import { connectDocker, pingDocker } from '../../sandbox/docker-client.js';
+import { SandboxRequestError } from '../../sandbox/errors.js';
+import { imageExists, sandboxImageTag } from '../../sandbox/image.js';
+import { LocalSandbox } from './local.js';
+import { RemoteSandbox } from './remote.js';
+import type { JudgeRequest, RunCodeRequest, SandboxProvider } from './types.js';
+
+export interface SandboxProviderConfig {
+  provider: 'auto' | 'docker' | 'remote' | 'local';
+  /** Base URL of a SandboxFusion-compatible server (remote only). */
+  url?: string;
+  /** Submissions (docker/local) or HTTP requests (remote) in flight at once. */
+  concurrency?: number;
+  /** Warm containers kept started (docker only). */
+  poolSize?: number;
+  /** Default per-case wall-clock limit in seconds when a request gives none. */
+  timeoutS?: number;
+  /** Default memory limit of a program in MB when a request gives none. */
+  memoryMB?: number;
+  /** docker/auto: build the image when missing (root + debootstrap, ~1-2 min). Default: true for auto, false for docker. */
+  buildIfMissing?: boolean;
+}
+
+export async function createSandboxProvider(cfg: SandboxProviderConfig): Promise<SandboxProvider> {
+  let provider: SandboxProvider;
+  switch (cfg.provider) {
+    case 'docker':
+      provider = await DockerSandbox.create({
+        concurrency: cfg.concurrency, poolSize: cfg.poolSize, memoryMB: cfg.memoryMB, buildIfMissing: cfg.buildIfMissing ?? false,
+      });
+      break;
+    case 'remote':
+      if (!cfg.url) throw new SandboxRequestError('url: the remote sandbox provider needs a url');
+      provider = new RemoteSandbox({ url: cfg.url, concurrency: cfg.concurrency });
+      break;
+    case 'local':
+      provider = new LocalSandbox({ concurrency: cfg.concurrency, memoryMB: cfg.memoryMB });
+      break;
+    case 'auto':
+      provider = (await dockerUsable(cfg.buildIfMissing ?? true))
+        ? await DockerSandbox.create({
+            concurrency: cfg.concurrency, poolSize: cfg.poolSize, memoryMB: cfg.memoryMB, buildIfMissing: cfg.buildIfMissing ?? true,
+          })
+        : new LocalSandbox({ concurrency: cfg.concurrency, memoryMB: cfg.memoryMB });
+      break;
+    default:
+      throw new SandboxRequestError(`provider: expected auto|docker|remote|local, got ${JSON.stringify((cfg as { provider: unknown }).provider)}`);
+  }
+  return withDefaults(provider, cfg.timeoutS, cfg.memoryMB);
+}
+
+/** A daemon answers and the image exists or could be built here (root + debootstrap). */
+async function dockerUsable(mayBuild: boolean): Promise<boolean> {
+  const docker = connectDocker();
+  try {
+    await pingDocker(docker, 2000);
+    if (await imageExists(docker, sandboxImageTag())) return true;
+  } catch {
+    return false;
+  }
+  return mayBuild && process.getuid?.() === 0 && (existsSync('/usr/sbin/debootstrap') || hasCommand('debootstrap'));
+}
+
+function hasCommand(cmd: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Fills in the configured per-case timeout and memory limit where a request leaves them out. */
+function withDefaults(inner: SandboxProvider, timeoutS?: number, memoryMB?: number): SandboxProvider {
+  if (timeoutS === undefined && memoryMB === undefined) return inner;
+  return {
+    name: inner.name,
+    judge: (req: JudgeRequest) => inner.judge({ ...req, timeoutS: req.timeoutS ?? timeoutS, memoryMB: req.memoryMB ?? memoryMB }),
+    runCode: (req: RunCodeRequest) =>
+      inner.runCode({
+        ...req,
+        run_timeout: req.run_timeout ?? timeoutS,
+        memory_limit_MB: req.memory_limit_MB !== undefined && req.memory_limit_MB > 0 ? req.memory_limit_MB : memoryMB,
+      }),
+    close: () => inner.close(),
+  };
+}

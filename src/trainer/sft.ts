@@ -1,0 +1,65 @@
+// Supervised warm-start (`rl sft`, or sft.steps before RL): cross-entropy on bundled solutions, by default a mix
+// of right and wrong ones so that RL starts from an imperfect policy with something to learn.
+import * as tf from '@tensorflow/tfjs';
+import type { TrainConfig } from '../config/schema.js';
+import { sftExamples, type Problem, type SftExample } from '../data/index.js';
+import { AdamW, clipByGlobalNorm } from './optimizer.js';
+import type { PolicyBundle } from './policy_factory.js';
+import { disposeBatch, padRollouts } from './rollout_batch.js';
+
+export interface SftResult {
+  firstLoss: number;
+  lastLoss: number;
+  seconds: number;
+}
+
+export async function runSft(
+  bundle: PolicyBundle,
+  problems: Problem[],
+  opts: TrainConfig['sft'],
+  seed: number,
+  log: (m: string) => void,
+): Promise<SftResult> {
+  const { policy, tokenizer } = bundle;
+  let epoch = 0;
+  let queue: SftExample[] = [];
+  const next = (): SftExample => {
+    while (queue.length === 0) {
+      queue = sftExamples(problems, { mix: opts.mix, seed, epoch: epoch++ });
+      if (queue.length === 0 && epoch > 1) throw new Error('sft: no problem carries solutions (field "solutions")');
+    }
+    return queue.pop()!;
+  };
+  const encoded = new Map<string, number[]>();
+  const promptIds = (ex: SftExample) => {
+    if (!encoded.has(ex.problemId)) encoded.set(ex.problemId, tokenizer.encode(tokenizer.applyChatTemplate(ex.prompt, { addGenerationPrompt: true })));
+    return encoded.get(ex.problemId)!;
+  };
+  const optimizer = new AdamW(policy.trainableVariables, { betas: [0.9, 0.98], eps: 1e-8, weightDecay: 0 });
+  const t0 = Date.now();
+  let firstLoss = NaN, lastLoss = NaN;
+  for (let step = 1; step <= opts.steps; step++) {
+    const exs = Array.from({ length: opts.batch_size }, next);
+    const batch = padRollouts(
+      { prompts: exs.map(promptIds), responses: exs.map((e) => [...tokenizer.encode(e.completion), tokenizer.eosTokenId]) },
+      tokenizer.padTokenId,
+    );
+    const { value, grads } = tf.variableGrads(() => {
+      const { logProbs } = policy.scoreResponses({ ids: batch.ids, attentionMask: batch.attentionMask, responseLength: batch.responseLength });
+      return logProbs.mul(batch.responseMask).sum().div(batch.responseMask.sum()).neg() as tf.Scalar;
+    }, policy.trainableVariables);
+    const loss = (await value.data())[0]!;
+    const list = policy.trainableVariables.map((v) => grads[v.name]!);
+    const clipped = clipByGlobalNorm(list, 1);
+    // Linear decay to 10% keeps the end of the warm-start stable.
+    optimizer.step(clipped.grads, opts.lr * (1 - (0.9 * (step - 1)) / opts.steps));
+    new Set<tf.Tensor>([...list, ...clipped.grads, value]).forEach((t) => t.dispose());
+    disposeBatch(batch);
+    if (step === 1) firstLoss = loss;
+    lastLoss = loss;
+    if (step % Math.max(1, Math.floor(opts.steps / 5)) === 0) log(`sft step ${step}/${opts.steps}: loss ${loss.toFixed(4)}`);
+  }
+  optimizer.dispose();
+  await bundle.weightsUpdated();
+  return { firstLoss, lastLoss, seconds: (Date.now() - t0) / 1000 };
+}

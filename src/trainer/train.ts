@@ -1,0 +1,453 @@
+// The RL loop. One step, top to bottom, as in DESIGN.md:
+//   prompts → N rollouts each → sandbox rewards → old/ref log-probs → advantages
+//   → PPO epochs over mini-batches (clip, KL, entropy) → clip grads → AdamW → metrics → checkpoint.
+import fs from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { aggLoss, computePolicyLoss, getAdvantageEstimator, klPenalty, applyKlInReward } from '../algos/index.js';
+import { selectBackend } from '../backend/select.js';
+import type { TrainConfig } from '../config/schema.js';
+import type { Problem } from '../data/index.js';
+import { createSandboxProvider } from '../reward/index.js';
+import type { SandboxProvider } from '../reward/types.js';
+import type { Policy } from '../model/policy.js';
+import { AdamW, clipByGlobalNorm, learningRate } from './optimizer.js';
+import { loadLatestCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { MetricsLog, summarize, type Metrics } from './metrics_log.js';
+import { Progress } from './progress.js';
+import { batchIndices, encodePrompts, loadSplits } from './problems.js';
+import { buildPolicy, loadReferencePolicy, type PolicyBundle } from './policy_factory.js';
+import { judgeAll } from './judge.js';
+import { disposeBatch, gatherRows, padRollouts, tokenLevelScores } from './rollout_batch.js';
+import { runSft } from './sft.js';
+import { validate } from './validate.js';
+import { stepSeed } from './seeds.js';
+
+export interface TrainSummary {
+  runDir: string;
+  steps: number;
+  valBefore?: Metrics;
+  valAfter?: Metrics;
+  interrupted: boolean;
+}
+
+export async function train(cfg: TrainConfig, log: (msg: string) => void = console.log): Promise<TrainSummary> {
+  const t0 = Date.now();
+  const backend = await selectBackend(cfg.trainer.backend);
+  log(`backend: ${backend.reason}`);
+  // Fail on a bad estimator name before any heavy work.
+  const estimator = getAdvantageEstimator(cfg.algorithm.adv_estimator);
+
+  const runDir = path.resolve(cfg.trainer.out_dir);
+  fs.mkdirSync(runDir, { recursive: true });
+  const ckpt = cfg.trainer.resume ? loadLatestCheckpoint(runDir) : null;
+  if (!cfg.trainer.resume && fs.existsSync(path.join(runDir, 'checkpoints'))) {
+    throw new Error(`${runDir} already holds a run; pass --resume to continue it or choose another --out`);
+  }
+  fs.writeFileSync(path.join(runDir, 'config.json'), JSON.stringify(cfg, null, 2));
+  fs.rmSync(path.join(runDir, 'done.json'), { force: true });
+  const metricsLog = new MetricsLog(path.join(runDir, 'metrics.jsonl'));
+
+  const { train: trainSet, val: valSet } = await loadSplits(cfg, log);
+  const bundle: PolicyBundle = await buildPolicy(cfg, ckpt?.modelDir ?? null);
+  const { policy, tokenizer } = bundle;
+  log(`policy: ${bundle.description}`);
+  const trainPrompts = encodePrompts(trainSet, tokenizer, cfg.data.max_prompt_length, log);
+
+  let startStep = 0;
+  if (ckpt) {
+    startStep = ckpt.step;
+    metricsLog.truncateAfter(startStep);
+    log(`resumed from ${ckpt.dir} (step ${startStep})`);
+  } else {
+    fs.rmSync(metricsLog.file, { force: true });
+    if (cfg.sft.steps > 0) {
+      const sft = await runSft(bundle, trainSet, cfg.sft, cfg.trainer.seed, log);
+      await bundle.save(path.join(runDir, 'sft'));
+      log(`sft: ${cfg.sft.steps} steps, loss ${sft.firstLoss.toFixed(3)} → ${sft.lastLoss.toFixed(3)} (${sft.seconds.toFixed(1)}s)`);
+    }
+  }
+  const needRef = cfg.actor.use_kl_loss || cfg.algorithm.use_kl_in_reward;
+  const ref: Policy | null = needRef ? await loadReferencePolicy(cfg, runDir) : null;
+
+  const optimizer = new AdamW(policy.trainableVariables, {
+    betas: cfg.actor.optim.betas,
+    eps: cfg.actor.optim.eps,
+    weightDecay: cfg.actor.optim.weight_decay,
+  });
+  if (ckpt) optimizer.loadState(ckpt.optimizerStep, ckpt.optimizerState);
+
+  const sandbox = await createSandboxProvider({
+    provider: cfg.sandbox.provider,
+    url: cfg.sandbox.url ?? undefined,
+    concurrency: cfg.sandbox.concurrency,
+    timeoutS: cfg.reward.timeout_s,
+    memoryMB: cfg.reward.memory_mb,
+  });
+  log(`sandbox: ${sandbox.name}`);
+
+  let interrupted = false;
+  const onSigint = () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    log('interrupt: finishing this step, then saving a checkpoint (Ctrl-C again to abort)');
+  };
+  process.on('SIGINT', onSigint);
+
+  const summary: TrainSummary = { runDir, steps: startStep, interrupted: false };
+  const runValidation = async (step: number) => {
+    if (!valSet) return undefined;
+    const t = Date.now();
+    const m = await validate(bundle, valSet, sandbox, cfg, stepSeed(cfg.trainer.seed, step, 'val'));
+    m['timing_s/testing'] = (Date.now() - t) / 1000;
+    metricsLog.append({ step, ...m });
+    log(`validation @ step ${step}: pass@1 ${m['val/pass@1']!.toFixed(3)}` +
+      (m[`val/pass@${cfg.trainer.val_n}`] !== undefined ? `, pass@${cfg.trainer.val_n} ${m[`val/pass@${cfg.trainer.val_n}`]!.toFixed(3)}` : ''));
+    return m;
+  };
+
+  const total = cfg.trainer.total_steps;
+  const progress = new Progress(total, cfg.trainer.progress);
+  try {
+    if (startStep === 0) summary.valBefore = await runValidation(0);
+    for (let step = startStep + 1; step <= total; step++) {
+      const m = await trainStep(step, { cfg, bundle, ref, optimizer, sandbox, estimator, trainSet, trainPrompts, log: (s) => progress.log(s) });
+      metricsLog.append({ step, ...m });
+      summary.steps = step;
+      progress.update(step, {
+        score: m['critic/score/mean']!.toFixed(3),
+        pg_loss: m['actor/pg_loss']?.toFixed(4) ?? '-',
+        len: m['response_length/mean']!.toFixed(0),
+        's/step': m['timing_s/step']!.toFixed(1),
+      });
+      const last = step === total;
+      if ((cfg.trainer.test_freq > 0 && step % cfg.trainer.test_freq === 0) || last) {
+        const v = await runValidation(step);
+        if (last) summary.valAfter = v;
+      }
+      if ((cfg.trainer.save_freq > 0 && step % cfg.trainer.save_freq === 0) || last || interrupted) {
+        const t = Date.now();
+        await saveCheckpoint(runDir, step, { bundle, optimizer });
+        progress.log(`checkpoint: step ${step} (${((Date.now() - t) / 1000).toFixed(1)}s)`);
+      }
+      if (interrupted) break;
+    }
+  } finally {
+    progress.end();
+    process.off('SIGINT', onSigint);
+    await sandbox.close();
+    optimizer.dispose();
+    ref?.dispose();
+    bundle.policy.dispose();
+  }
+  summary.interrupted = interrupted;
+  if (!interrupted) {
+    fs.writeFileSync(path.join(runDir, 'done.json'), JSON.stringify({ steps: total, wall_s: (Date.now() - t0) / 1000 }) + '\n');
+  }
+  return summary;
+}
+
+interface StepContext {
+  cfg: TrainConfig;
+  bundle: PolicyBundle;
+  ref: Policy | null;
+  optimizer: AdamW;
+  sandbox: SandboxProvider;
+  estimator: ReturnType<typeof getAdvantageEstimator>;
+  trainSet: Problem[];
+  trainPrompts: number[][];
+  log: (msg: string) => void;
+}
+
+async function trainStep(step: number, c: StepContext): Promise<Metrics> {
+  const { cfg, bundle, optimizer } = c;
+  const { policy, tokenizer } = bundle;
+  const n = cfg.rollout.n;
+  const timing: Metrics = {};
+  const tStep = Date.now();
+  const time = async <T>(key: string, f: () => Promise<T> | T): Promise<T> => {
+    const t = Date.now();
+    const r = await f();
+    timing[`timing_s/${key}`] = (Date.now() - t) / 1000;
+    return r;
+  };
+
+  // 1. A batch of prompts, each repeated n times (rows of one group are adjacent).
+  const problemIdx = batchIndices(c.trainSet.length, cfg.data.train_batch_size, cfg.trainer.seed, step);
+  const rowsProblem = problemIdx.flatMap((p) => Array<number>(n).fill(p));
+  const prompts = rowsProblem.map((p) => c.trainPrompts[p]!);
+
+  // 2. Rollouts.
+  const gen = await time('gen', () =>
+    bundle.generate(prompts, {
+      maxNewTokens: cfg.data.max_response_length,
+      temperature: cfg.rollout.temperature,
+      topP: cfg.rollout.top_p,
+      topK: cfg.rollout.top_k,
+      stopTokenIds: [tokenizer.eosTokenId],
+      seed: stepSeed(cfg.trainer.seed, step, 'rollout'),
+    }),
+  );
+  const truncated = gen.finishReason.map((r) => r === 'length');
+
+  // 3. Rewards: every submission of the step judged concurrently.
+  const completions = gen.tokens.map((t) => tokenizer.decode(t, { skipSpecialTokens: true }));
+  const judged = await time('reward', () =>
+    judgeAll(c.sandbox, completions, rowsProblem.map((p) => c.trainSet[p]!.tests), cfg, c.log),
+  );
+  let scores = judged.map((j) => j.score);
+  if (cfg.reward.overlong === 'penalize') scores = scores.map((s, i) => (truncated[i] ? cfg.reward.overlong_penalty : s));
+
+  // DAPO dynamic sampling: groups whose scores all agree carry no signal.
+  let keep = rowsProblem.map((_, i) => i);
+  if (cfg.algorithm.filter_groups) {
+    keep = keep.filter((i) => {
+      const g = Math.floor(i / n);
+      const s = scores.slice(g * n, g * n + n);
+      return s.some((x) => x !== s[0]);
+    });
+  }
+
+  const responseLengths = gen.tokens.map((t) => t.length);
+  const m: Metrics = {
+    ...summarize('critic/score', scores),
+    ...summarize('response_length', responseLengths),
+    'response_length/clip_ratio': truncated.filter(Boolean).length / truncated.length,
+    ...summarize('prompt_length', prompts.map((p) => p.length)),
+    'reward/pass_rate': judged.filter((j) => j.allPassed).length / judged.length,
+    'reward/no_code_ratio': judged.filter((j) => j.noCode).length / judged.length,
+    'train/kept_groups': keep.length / n,
+    'actor/lr': learningRate(step, cfg.actor.optim, cfg.trainer.total_steps),
+    'training/global_step': step,
+  };
+  if (keep.length === 0) {
+    c.log(`step ${step}: every group's scores agree; no update (filter_groups)`);
+    timing['timing_s/step'] = (Date.now() - tStep) / 1000;
+    return { ...m, ...timing };
+  }
+
+  // 4. Tensors of the kept rows; overlong = mask drops truncated rows from the loss.
+  const rows = {
+    prompts: keep.map((i) => prompts[i]!),
+    responses: keep.map((i) => gen.tokens[i]!),
+  };
+  const batch = padRollouts(rows, tokenizer.padTokenId);
+  const T = batch.responseLength;
+  const responseMask =
+    cfg.reward.overlong === 'mask'
+      ? tf.tidy(() => batch.responseMask.mul(tf.tensor2d(keep.map((i) => (truncated[i] ? 0 : 1)), [keep.length, 1])) as tf.Tensor2D)
+      : batch.responseMask.clone();
+  const scoresT = tokenLevelScores(keep.map((i) => scores[i]!), keep.map((i) => responseLengths[i]!), T);
+  const temperature = cfg.rollout.temperature > 0 ? cfg.rollout.temperature : 1;
+  const micro = cfg.actor.micro_batch_size;
+
+  // 5. Old log-probs (no grad) and reference log-probs.
+  const oldLogProb = await time('old_log_prob', () => scoreInMicroBatches(policy, batch, micro, temperature));
+  const refLogProb = c.ref ? await time('ref', () => scoreInMicroBatches(c.ref!, batch, micro, temperature)) : null;
+
+  // 6. Advantages.
+  const index = keep.map((i) => Math.floor(i / n));
+  const { advantages, returns, tokenLevelRewards, klMetrics } = await time('adv', () =>
+    tf.tidy(() => {
+      let rewards: tf.Tensor2D = scoresT;
+      const km: Metrics = {};
+      if (cfg.algorithm.use_kl_in_reward && refLogProb) {
+        const klMat = klPenalty(oldLogProb, refLogProb, cfg.algorithm.kl_penalty) as tf.Tensor2D;
+        const r = applyKlInReward(scoresT, klMat, responseMask, cfg.algorithm.kl_coef);
+        rewards = r.tokenLevelRewards;
+        km['actor/reward_kl_penalty'] = r.klMean;
+      }
+      const out = c.estimator({
+        tokenLevelRewards: rewards,
+        responseMask,
+        index,
+        normAdvByStd: cfg.algorithm.norm_adv_by_std_in_grpo,
+        gamma: cfg.algorithm.gamma,
+      });
+      return { advantages: out.advantages, returns: out.returns, tokenLevelRewards: rewards, klMetrics: km };
+    }),
+  );
+  Object.assign(m, klMetrics, await maskedSummaries({ advantages, returns, rewards: tokenLevelRewards }, responseMask));
+
+  // 7. PPO epochs over mini-batches, micro-batches accumulate gradients.
+  const tUpdate = Date.now();
+  const lr = learningRate(step, cfg.actor.optim, cfg.trainer.total_steps);
+  const miniRows = cfg.actor.ppo_mini_batch_size * n;
+  const acc: Record<string, number[]> = {};
+  const push = (k: string, v: number) => (acc[k] ??= []).push(v);
+  for (let epoch = 0; epoch < cfg.actor.ppo_epochs; epoch++) {
+    const order = shuffledRows(keep.length, stepSeed(cfg.trainer.seed, step, `epoch${epoch}`));
+    for (let s = 0; s < order.length; s += miniRows) {
+      const mini = order.slice(s, s + miniRows);
+      let gradSum: tf.Tensor[] | null = null;
+      for (let u = 0; u < mini.length; u += micro) {
+        const rowsMb = mini.slice(u, u + micro);
+        const weight = rowsMb.length / mini.length;
+        const { grads, metrics } = microBatchGrads(policy, {
+          ids: gatherRows(batch.ids, rowsMb),
+          attentionMask: gatherRows(batch.attentionMask, rowsMb),
+          responseMask: gatherRows(responseMask, rowsMb),
+          oldLogProb: gatherRows(oldLogProb, rowsMb),
+          refLogProb: refLogProb ? gatherRows(refLogProb, rowsMb) : null,
+          advantages: gatherRows(advantages, rowsMb),
+          T,
+          temperature,
+          weight,
+        }, cfg);
+        for (const [k, v] of Object.entries(metrics)) push(k, v);
+        if (gradSum === null) gradSum = grads;
+        else {
+          const prev: tf.Tensor[] = gradSum;
+          gradSum = prev.map((g, i) => tf.tidy(() => g.add(grads[i]!)));
+          prev.forEach((g) => g.dispose());
+          grads.forEach((g) => g.dispose());
+        }
+      }
+      const { grads, norm } = clipByGlobalNorm(gradSum!, cfg.actor.grad_clip);
+      push('actor/grad_norm', norm);
+      if (Number.isFinite(norm)) optimizer.step(grads, lr);
+      else c.log(`step ${step}: non-finite gradient norm; update skipped`);
+      new Set([...grads, ...gradSum!]).forEach((g) => g.dispose());
+    }
+  }
+  timing['timing_s/update_actor'] = (Date.now() - tUpdate) / 1000;
+  for (const [k, v] of Object.entries(acc)) m[k] = v.reduce((a, b) => a + b, 0) / v.length;
+  await bundle.weightsUpdated();
+
+  tf.dispose([oldLogProb, advantages, returns, tokenLevelRewards, responseMask, scoresT]);
+  refLogProb?.dispose();
+  disposeBatch(batch);
+  timing['timing_s/step'] = (Date.now() - tStep) / 1000;
+  const tokens = prompts.reduce((a, p) => a + p.length, 0) + responseLengths.reduce((a, b) => a + b, 0);
+  m['perf/total_num_tokens'] = tokens;
+  m['perf/throughput'] = tokens / timing['timing_s/step'];
+  return { ...m, ...timing };
+}
+
+interface MicroBatch {
+  ids: tf.Tensor2D;
+  attentionMask: tf.Tensor2D;
+  responseMask: tf.Tensor2D;
+  oldLogProb: tf.Tensor2D;
+  refLogProb: tf.Tensor2D | null;
+  advantages: tf.Tensor2D;
+  T: number;
+  temperature: number;
+  /** rows of this micro-batch / rows of its mini-batch (verl's loss scale under gradient accumulation). */
+  weight: number;
+}
+
+/** Loss = pg_loss − entropy_coeff·entropy + kl_loss_coef·kl; returns its gradients and the metrics. */
+function microBatchGrads(policy: Policy, mb: MicroBatch, cfg: TrainConfig): { grads: tf.Tensor[]; metrics: Metrics } {
+  const a = cfg.actor;
+  const kept: { logProb?: tf.Tensor2D; entropy?: tf.Tensor2D } = {};
+  const vars = policy.trainableVariables;
+  const { value, grads } = tf.variableGrads(() => {
+    const out = policy.scoreResponses({
+      ids: mb.ids,
+      attentionMask: mb.attentionMask,
+      responseLength: mb.T,
+      temperature: mb.temperature,
+      withEntropy: true,
+    });
+    kept.logProb = tf.keep(out.logProbs);
+    kept.entropy = tf.keep(out.entropy!);
+    let loss = computePolicyLoss({
+      oldLogProb: mb.oldLogProb,
+      logProb: out.logProbs,
+      advantages: mb.advantages,
+      responseMask: mb.responseMask,
+      clipRatio: a.clip_ratio,
+      clipRatioLow: a.clip_ratio_low ?? undefined,
+      clipRatioHigh: a.clip_ratio_high ?? undefined,
+      clipRatioC: a.clip_ratio_c,
+      lossAggMode: a.loss_agg_mode,
+    }).loss;
+    if (a.entropy_coeff !== 0) loss = loss.sub(aggLoss(out.entropy!, mb.responseMask, a.loss_agg_mode).mul(a.entropy_coeff));
+    if (a.use_kl_loss && mb.refLogProb) {
+      loss = loss.add(aggLoss(klPenalty(out.logProbs, mb.refLogProb, a.kl_loss_type), mb.responseMask, a.loss_agg_mode).mul(a.kl_loss_coef));
+    }
+    return loss.mul(mb.weight) as tf.Scalar;
+  }, vars);
+  // Metrics from the kept forward (no second forward pass).
+  const metrics = tf.tidy(() => {
+    const pl = computePolicyLoss({
+      oldLogProb: mb.oldLogProb,
+      logProb: kept.logProb!,
+      advantages: mb.advantages,
+      responseMask: mb.responseMask,
+      clipRatio: a.clip_ratio,
+      clipRatioLow: a.clip_ratio_low ?? undefined,
+      clipRatioHigh: a.clip_ratio_high ?? undefined,
+      clipRatioC: a.clip_ratio_c,
+      lossAggMode: a.loss_agg_mode,
+    });
+    const out: Metrics = {
+      'actor/pg_loss': pl.loss.dataSync()[0]!,
+      'actor/pg_clipfrac': pl.metrics.pg_clipfrac,
+      'actor/ppo_kl': pl.metrics.ppo_kl,
+      'actor/pg_clipfrac_lower': pl.metrics.pg_clipfrac_lower,
+      'actor/entropy': aggLoss(kept.entropy!, mb.responseMask, 'token-mean').dataSync()[0]!,
+    };
+    if (a.use_kl_loss && mb.refLogProb) {
+      out['actor/kl_loss'] = aggLoss(klPenalty(kept.logProb!, mb.refLogProb, a.kl_loss_type), mb.responseMask, a.loss_agg_mode).dataSync()[0]!;
+      out['actor/kl_coef'] = a.kl_loss_coef;
+    }
+    return out;
+  });
+  value.dispose();
+  tf.dispose([kept.logProb!, kept.entropy!, mb.ids, mb.attentionMask, mb.responseMask, mb.oldLogProb, mb.advantages]);
+  if (mb.refLogProb) mb.refLogProb.dispose();
+  return { grads: vars.map((v) => grads[v.name]!), metrics };
+}
+
+/** Log-probs [B,T] without gradient, micro-batch by micro-batch. */
+async function scoreInMicroBatches(
+  policy: Policy,
+  batch: { ids: tf.Tensor2D; attentionMask: tf.Tensor2D; responseLength: number },
+  micro: number,
+  temperature: number,
+): Promise<tf.Tensor2D> {
+  const B = batch.ids.shape[0];
+  const parts: tf.Tensor2D[] = [];
+  for (let s = 0; s < B; s += micro) {
+    const size = Math.min(micro, B - s);
+    parts.push(
+      tf.tidy(() =>
+        policy.scoreResponses({
+          ids: batch.ids.slice([s, 0], [size, -1]),
+          attentionMask: batch.attentionMask.slice([s, 0], [size, -1]),
+          responseLength: batch.responseLength,
+          temperature,
+        }).logProbs,
+      ),
+    );
+  }
+  const out = parts.length === 1 ? parts[0]! : tf.concat(parts, 0);
+  if (parts.length > 1) tf.dispose(parts);
+  return out;
+}
+
+async function maskedSummaries(xs: Record<string, tf.Tensor2D>, mask: tf.Tensor2D): Promise<Metrics> {
+  const m = await mask.data();
+  const out: Metrics = {};
+  for (const [name, t] of Object.entries(xs)) {
+    const d = await t.data();
+    const vals: number[] = [];
+    for (let i = 0; i < d.length; i++) if (m[i]! > 0) vals.push(d[i]!);
+    Object.assign(out, summarize(`critic/${name}`, vals));
+  }
+  return out;
+}
+
+/** Seeded Fisher–Yates over row indices. */
+function shuffledRows(n: number, seed: number): number[] {
+  const order = Array.from({ length: n }, (_, i) => i);
+  let s = seed >>> 0 || 1;
+  for (let i = n - 1; i > 0; i--) {
+    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
+    const j = s % (i + 1);
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  return order;
+}
