@@ -158,8 +158,56 @@ const attentionFused = customOp((q: T4, k: T4, v: T4, bias: T3, save: tf.GradSav
   };
 }) as (q: T4, k: T4, v: T4, bias: T3) => T4;
 
+/**
+ * Short sequences (the whole [B·Hq, L, S] score tensor within one block): a few batched matmuls over
+ * (row, kv head) pairs with explicit transposes. The per-row loop above costs ~10 kernels per (row, head),
+ * which dominates when B·Hkv is large and L small (e.g. 64 rollouts of 130 tokens: 20k kernels a step).
+ */
+function batchedProbs(q: T4, k: T4, bias: T3): T3 {
+  const [bsz, hq, l, d] = q.shape;
+  const [, hkv, s] = k.shape;
+  const groups = hq / hkv;
+  const qg = tf.reshape(q, [bsz * hkv, groups * l, d]);
+  const kT = tf.transpose(tf.reshape(k, [bsz * hkv, s, d]), [0, 2, 1]);
+  const scores = tf.reshape(tf.matMul(qg, kT), [bsz, hkv, groups, l, s]);
+  const biased = tf.add(tf.mul(scores, 1 / Math.sqrt(d)), tf.reshape(bias, [bsz, 1, 1, l, s]));
+  return tf.reshape(tf.softmax(biased), [bsz * hkv, groups * l, s]) as T3;
+}
+
+const attentionBatched = customOp((q: T4, k: T4, v: T4, bias: T3, save: tf.GradSaveFunc) => {
+  const [bsz, hq, l, d] = q.shape;
+  const [, hkv, s] = k.shape;
+  const out = tf.tidy(() => tf.reshape(tf.matMul(batchedProbs(q, k, bias), tf.reshape(v, [bsz * hkv, s, d])), [bsz, hq, l, d]) as T4);
+  save([q, k, v, bias, out]);
+  return {
+    value: out,
+    gradFunc: (dOut: T4, saved: tf.Tensor[]) => {
+      const [qs, ks, vs, bs, os] = saved as [T4, T4, T4, T3, T4];
+      const groups = hq / hkv;
+      const scale = 1 / Math.sqrt(d);
+      const p = batchedProbs(qs, ks, bs); // recomputed: nothing [L, S]-sized is kept between passes
+      const dO = tf.reshape(dOut, [bsz * hkv, groups * l, d]);
+      const o = tf.reshape(os, [bsz * hkv, groups * l, d]);
+      const vT = tf.transpose(tf.reshape(vs, [bsz * hkv, s, d]), [0, 2, 1]);
+      // softmax backward: dS = p ⊙ (dP − rowsum(dO ⊙ O)).
+      const dS = tf.mul(p, tf.sub(tf.matMul(dO, vT), tf.sum(tf.mul(dO, o), -1, true)));
+      const dq = tf.reshape(tf.mul(tf.matMul(dS, tf.reshape(ks, [bsz * hkv, s, d])), scale), [bsz, hq, l, d]);
+      const qg = tf.reshape(qs, [bsz * hkv, groups * l, d]);
+      const dk = tf.reshape(tf.mul(tf.matMul(tf.transpose(dS, [0, 2, 1]), qg), scale), [bsz, hkv, s, d]);
+      const dv = tf.reshape(tf.matMul(tf.transpose(p, [0, 2, 1]), dO), [bsz, hkv, s, d]);
+      return [dq, dk, dv, tf.zerosLike(bs)];
+    },
+  };
+}) as (q: T4, k: T4, v: T4, bias: T3) => T4;
+
+function attentionDispatch(q: T4, k: T4, v: T4, bias: T3): T4 {
+  const [bsz, hq, l] = q.shape;
+  const s = k.shape[2];
+  return bsz * hq * l * s <= blockElements ? attentionBatched(q, k, v, bias) : attentionFused(q, k, v, bias);
+}
+
 /** q [B, Hq, L, d], k/v [B, Hkv, S, d], bias [B, L, S] → [B, Hq, L, d]. Differentiable. */
-export const attention = defineOp('attention', { reference: attentionReference, fused: attentionFused });
+export const attention = defineOp('attention', { reference: attentionReference, fused: attentionDispatch });
 
 /**
  * Attention of a few new query positions against a KV cache whose keys are stored TRANSPOSED
