@@ -4,6 +4,7 @@
 //   node dist/bench/webgpu.js --size 0.5b          # Qwen2.5-0.5B shape, random weights, T=1024, n=16 (a real GPU)
 //   options: --backend webgpu|wasm|cpu  --n ROWS  --t RESPONSE_LEN  --prompt LEN  --decode TOKENS
 //            --micro-batch ROWS (rows per forward/backward; gradients are accumulated)  --steps N  --json FILE
+//            --no-ab (skip the training step re-run with the tfjs-op kernels)
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
@@ -13,7 +14,7 @@ import { makeConfig, type ModelConfig } from '../src/model/config.js';
 import { createTransformer } from '../src/model/init.js';
 import type { Transformer } from '../src/model/transformer.js';
 import { AdamW } from '../src/trainer/optimizer.js';
-import { attention, registerBackendImpl, rmsNorm, tokenLogProbs, unregisterBackendImpl } from '../kernels/index.js';
+import { activeImpl, attention, registerBackendImpl, rmsNorm, tokenLogProbs, unregisterBackendImpl } from '../kernels/index.js';
 import { WEBGPU_IMPLS } from '../kernels/webgpu/index.js';
 import type { BenchRow } from './types.js';
 
@@ -30,6 +31,8 @@ export interface WebgpuBenchOptions {
   steps?: number;
   /** Side of the square matmul that measures the peak. */
   peakMatmul?: number;
+  /** Skip the side-by-side training step with the tfjs-op kernels (halves the bench time). */
+  skipAb?: boolean;
 }
 
 interface SizePreset {
@@ -288,6 +291,21 @@ export async function run(opts: WebgpuBenchOptions = {}): Promise<BenchRow[]> {
     const trainFlops = 3 * n * forwardFlops(cfg, p + t);
     const trainFrac = trainFlops / stepS / 1e9 / peak;
     console.error(`[bench/webgpu] training step ${stepS.toFixed(2)} s: ${trainTps.toFixed(1)} response tokens/s`);
+    // The same step with the tfjs-op versions of the fused ops (what RL_WEBGPU_FUSED=0 runs), side by side.
+    let opsStepS: number | null = null;
+    if (choice.name === 'webgpu' && !opts.skipAb) {
+      const active = Object.keys(WEBGPU_IMPLS).filter((op) => activeImpl(op) === 'backend:webgpu');
+      for (const op of active) unregisterBackendImpl(op, 'webgpu');
+      try {
+        await trainingStep(model, opt, ids, t, micro);
+        t0 = performance.now();
+        for (let s = 0; s < steps; s++) await trainingStep(model, opt, ids, t, micro);
+        opsStepS = (performance.now() - t0) / 1000 / steps;
+      } finally {
+        for (const op of active) registerBackendImpl(op, 'webgpu', WEBGPU_IMPLS[op]!);
+      }
+      console.error(`[bench/webgpu] training step with tfjs-op kernels: ${opsStepS.toFixed(2)} s`);
+    }
 
     // ---- decode (the real sampler: prefill, then one cached step per token; logits read back each step)
     const prompts = syntheticIds(n, p, cfg.vocabSize, 1);
@@ -318,6 +336,19 @@ export async function run(opts: WebgpuBenchOptions = {}): Promise<BenchRow[]> {
         ratio: trainFrac,
         note: `${note}; ${stepS.toFixed(3)} s/step; ratio = model FLOP rate (3× forward over prompt+response) / matmul peak`,
       },
+      ...(opsStepS === null
+        ? []
+        : [
+            {
+              bench: 'webgpu',
+              metric: 'training step: webgpu kernels vs tfjs-op kernels',
+              value: trainTps,
+              unit: 'response tokens/s',
+              baseline: (n * t) / opsStepS,
+              ratio: opsStepS / stepS,
+              note: `${note}; baseline = the same step with kernels/*.ts tfjs-op versions (RL_WEBGPU_FUSED=0); ratio = speed-up`,
+            },
+          ]),
       {
         bench: 'webgpu',
         metric: `greedy decode, batch ${n}, KV cache`,
@@ -370,6 +401,7 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
     microBatch: num('--micro-batch'),
     steps: num('--steps'),
     peakMatmul: num('--peak-matmul'),
+    skipAb: args.includes('--no-ab'),
   })
     .then((rows) => {
       for (const r of rows) console.log(JSON.stringify(r));

@@ -9,9 +9,12 @@ import { customOp } from '../custom_op.js';
 type T3 = tf.Tensor3D;
 type T4 = tf.Tensor4D;
 
+/** Swap the last two axes. Explicit transposes + plain matmuls: tfjs's transposed-operand matmul measured slower. */
+const tr = (x: T3) => tf.transpose(x, [0, 2, 1]) as T3;
+
 function probs(q3: T3, k3: T3, bias: T3, shape: { b: number; hq: number; l: number; s: number; scale: number }): T3 {
   const { b, hq, l, s, scale } = shape;
-  const scores = tf.reshape(tf.mul(tf.matMul(q3, k3, false, true), scale), [b, hq, l, s]);
+  const scores = tf.reshape(tf.mul(tf.matMul(q3, tr(k3)), scale), [b, hq, l, s]);
   const p = tf.softmax(tf.add(scores, tf.expandDims(bias, 1)));
   return tf.reshape(p, [q3.shape[0], q3.shape[1], s]) as T3;
 }
@@ -37,13 +40,14 @@ export const attentionWebgpu = customOp((q: T4, k: T4, v: T4, bias: T3, save: tf
       const vv = tf.reshape(vs, [b * hkv, s, d]) as T3;
       const dO = tf.reshape(dOut, [b * hkv, g * l, d]) as T3;
       const p = probs(qq, kk, bs, dims); // [B·Hkv, G·L, S]
-      const dP = tf.matMul(dO, vv, false, true);
+      const dP = tf.matMul(dO, tr(vv));
       // softmax backward: dS = p ⊙ (dP − rowsum(dP ⊙ p)), and rowsum(dP ⊙ p) = rowsum(dO ⊙ O).
       const rowDot = tf.sum(tf.mul(dO, tf.reshape(os, [b * hkv, g * l, d])), -1, true);
       const dS = tf.mul(p, tf.sub(dP, rowDot));
       const dq = tf.reshape(tf.mul(tf.matMul(dS, kk), dims.scale), [b, hq, l, d]);
-      const dk = tf.reshape(tf.mul(tf.matMul(dS, qq, true, false), dims.scale), [b, hkv, s, d]);
-      const dv = tf.reshape(tf.matMul(p, dO, true, false), [b, hkv, s, d]);
+      // dK = dSᵀ·Q and dV = Pᵀ·dO computed transposed ([d, S]): only the small d-side operands are transposed.
+      const dk = tf.reshape(tr(tf.mul(tf.matMul(tr(qq), dS), dims.scale) as T3), [b, hkv, s, d]);
+      const dv = tf.reshape(tr(tf.matMul(tr(dO), p)), [b, hkv, s, d]);
       return [dq, dk, dv, tf.zerosLike(bs)];
     },
   };

@@ -134,6 +134,9 @@ export function tokenLogProbsWebgpu(hidden: T2, head: T2, targets: T1, opts: Tok
       value,
       gradFunc: (dy: T2, saved: tf.Tensor[]) => {
         const [hs, ws, ts] = saved as [T2, T2, T1];
+        // Plain matmuls on explicit transposes (the head once per backward): tfjs's transposed-operand matmul
+        // was the slower path when measured (bench/webgpu.ts, lavapipe).
+        const headT = tf.transpose(ws);
         let dW: T2 = tf.zeros([hdim, v]);
         const dhs: tf.Tensor[] = [];
         for (let s = 0; s < n; s += chunk) {
@@ -146,12 +149,13 @@ export function tokenLogProbsWebgpu(hidden: T2, head: T2, targets: T1, opts: Tok
             const g = tf.slice(dy, [s, 0], [c, 2]);
             const dz = runProgram(dlogitsProgram(c, v), [z, st, tc, g], 'float32', uniforms(c, v, temp, withEntropy)) as T2;
             opts.onChunk?.();
-            return [tf.matMul(dz, ws, false, true), tf.add(dW, tf.matMul(hc, dz, true, false))];
+            return [tf.matMul(dz, headT), tf.add(dW, tf.matMul(tf.transpose(hc), dz))];
           });
           dhs.push(dhc!);
           dW.dispose();
           dW = next as T2;
         }
+        headT.dispose();
         const dh = dhs.length === 1 ? dhs[0]! : tf.concat(dhs, 0);
         if (dhs.length > 1) tf.dispose(dhs);
         return [dh, dW, tf.zeros(ts.shape)];

@@ -10,10 +10,15 @@ const BLOCK = 8;
 /** Below this length a single dense [T, T] discount matmul is cheapest. */
 const DENSE_MAX = 64;
 
-/** `rewards` and `mask` are [B, T] float32. Reads a few numbers to choose the path. */
-export function discountedReturns(rewards: tf.Tensor2D, mask: tf.Tensor2D, gamma: number): tf.Tensor2D {
+/**
+ * `rewards` and `mask` are [B, T] float32. Reads a few numbers synchronously to choose the path, unless
+ * `prefixMask` (whether `mask` is a prefix mask, e.g. from readMaskFacts) is given: webgpu in Node cannot
+ * read synchronously.
+ */
+export function discountedReturns(rewards: tf.Tensor2D, mask: tf.Tensor2D, gamma: number, prefixMask?: boolean): tf.Tensor2D {
   if (!(gamma >= 0 && gamma <= 1)) throw new Error(`discountedReturns: gamma must be in [0, 1], got ${gamma}`);
-  return isPrefixMask(mask) ? prefixMaskReturns(rewards, mask, gamma) : scanReturns(rewards, mask, gamma);
+  const prefix = prefixMask ?? isPrefixMask(mask);
+  return prefix ? prefixMaskReturns(rewards, mask, gamma) : scanReturns(rewards, mask, gamma);
 }
 
 /**
@@ -23,9 +28,33 @@ export function discountedReturns(rewards: tf.Tensor2D, mask: tf.Tensor2D, gamma
  * only if the block before it is full.
  */
 export function isPrefixMask(mask: tf.Tensor2D): boolean {
+  const flags = prefixMaskFlags(mask);
+  const values = flags.dataSync();
+  flags.dispose();
+  return prefixFromFlags(values);
+}
+
+/** isPrefixMask with an async device read (works on every backend, webgpu included). */
+export async function isPrefixMaskAsync(mask: tf.Tensor2D): Promise<boolean> {
+  const flags = prefixMaskFlags(mask);
+  try {
+    return prefixFromFlags(await flags.data());
+  } finally {
+    flags.dispose();
+  }
+}
+
+/** Reads the 4 numbers of prefixMaskFlags: a prefix mask has no misplaced ones, no gaps, and values in [0, 1]. */
+export function prefixFromFlags(flags: ArrayLike<number>): boolean {
+  const [notLeftPacked, gaps, lo, hi] = [flags[0]!, flags[1]!, flags[2]!, flags[3]!];
+  return notLeftPacked === 0 && gaps === 0 && lo >= 0 && hi <= 1;
+}
+
+/** [notLeftPacked, gaps, min, max] of the mask as a [4] tensor (no device read); see isPrefixMask. */
+export function prefixMaskFlags(mask: tf.Tensor2D): tf.Tensor1D {
   const [B, T] = mask.shape;
-  if (B === 0 || T === 0) return true;
-  const flags = tf.tidy(() => {
+  if (B === 0 || T === 0) return tf.tensor1d([0, 0, 0, 0]);
+  return tf.tidy(() => {
     const C = Math.min(BLOCK, T);
     const nb = Math.ceil(T / C);
     const blocks = tf.reshape(padColumns(mask, nb * C), [B * nb, C]);
@@ -42,11 +71,8 @@ export function isPrefixMask(mask: tf.Tensor2D): boolean {
       // clip(ℓ, 0, 1) is the has-ones indicator for integer counts (comparisons are slow on wasm).
       gaps = tf.sum(tf.mul(tf.clipByValue(later, 0, 1), tf.sub(C, earlier)));
     }
-    return tf.stack([notLeftPacked, gaps, tf.min(mask), tf.max(mask)]);
+    return tf.stack([notLeftPacked, gaps, tf.min(mask), tf.max(mask)]) as tf.Tensor1D;
   });
-  const [notLeftPacked, gaps, lo, hi] = flags.dataSync();
-  flags.dispose();
-  return notLeftPacked === 0 && gaps === 0 && lo! >= 0 && hi! <= 1;
 }
 
 /**

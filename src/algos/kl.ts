@@ -65,20 +65,33 @@ export interface KlInRewardResult {
   klMean: number;
 }
 
+export interface KlInRewardTensors {
+  /** token_level_scores − coef · kl · mask. */
+  tokenLevelRewards: tf.Tensor2D;
+  /** The klMean metric as a scalar tensor: read it with `await klMean.data()` (webgpu cannot read synchronously). */
+  klMean: tf.Scalar;
+}
+
 /**
  * KL in the reward (verl apply_kl_penalty): token_level_rewards = scores − coef · (kl · mask), and the
  * mean KL metric used by the adaptive controller. `klMat` comes from klPenalty(oldLogProb, refLogProb, kind).
+ * No device read: usable inside tf.tidy on every backend.
  */
-export function applyKlInReward(tokenLevelScores: tf.Tensor2D, klMat: tf.Tensor2D, mask: tf.Tensor2D, coef: number): KlInRewardResult {
+export function applyKlInRewardTensors(tokenLevelScores: tf.Tensor2D, klMat: tf.Tensor2D, mask: tf.Tensor2D, coef: number): KlInRewardTensors {
   if (typeof coef !== 'number' || !Number.isFinite(coef)) throw new Error(`applyKlInReward: coef must be a finite number, got ${coef}`);
   expectSameShape('applyKlInReward', { tokenLevelScores, klMat, mask });
-  const [rewards, klMeanT] = tf.tidy(() => {
+  return tf.tidy(() => {
     const m = asFloat(mask);
     const kld = tf.mul(klMat, m);
     const perRow = maskedMean(kld, m, 1);
-    return [tf.sub(tokenLevelScores, tf.mul(kld, coef)), tf.mean(perRow)];
+    return { tokenLevelRewards: tf.sub(tokenLevelScores, tf.mul(kld, coef)) as tf.Tensor2D, klMean: tf.mean(perRow) as tf.Scalar };
   });
+}
+
+/** applyKlInReward with klMean read back as a number (a synchronous read: not on webgpu, use the Tensors variant there). */
+export function applyKlInReward(tokenLevelScores: tf.Tensor2D, klMat: tf.Tensor2D, mask: tf.Tensor2D, coef: number): KlInRewardResult {
+  const { tokenLevelRewards, klMean: klMeanT } = applyKlInRewardTensors(tokenLevelScores, klMat, mask, coef);
   const klMean = klMeanT.dataSync()[0]!;
   klMeanT.dispose();
-  return { tokenLevelRewards: rewards as tf.Tensor2D, klMean };
+  return { tokenLevelRewards, klMean };
 }

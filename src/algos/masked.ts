@@ -25,20 +25,22 @@ export function maskedMean(values: tf.Tensor, mask: tf.Tensor, axis?: number): t
 /**
  * Variance over the masked elements (a scalar). Unbiased (Bessel-corrected) by default, as in verl;
  * then a mask selecting fewer than 2 elements is an error (verl raises; we never return NaN/Inf).
- * The check reads one number from the device.
+ * The check reads one number from the device synchronously, unless `validCount` (Σ mask, e.g. from
+ * readMaskFacts) is given: webgpu in Node cannot read synchronously.
  */
-export function maskedVar(values: tf.Tensor, mask: tf.Tensor, unbiased = true): tf.Scalar {
-  const count = unbiased ? requireAtLeastTwo(mask, 'maskedVar') : 0;
+export function maskedVar(values: tf.Tensor, mask: tf.Tensor, unbiased = true, validCount?: number): tf.Scalar {
+  const count = unbiased ? requireAtLeastTwo(mask, 'maskedVar', validCount) : 0;
   return tf.tidy(() => varianceGivenMean(values, mask, maskedMean(values, mask), unbiased ? count : 0));
 }
 
 /**
  * verl masked_whiten: (values − mean) · rsqrt(var + 1e-8), mean and unbiased var over the masked
  * elements; with shiftMean=false the mean is added back. Not multiplied by the mask (callers do).
- * Throws when the mask selects fewer than 2 elements.
+ * Throws when the mask selects fewer than 2 elements. `validCount` (Σ mask, known to the caller)
+ * avoids the synchronous device read of the check.
  */
-export function maskedWhiten(values: tf.Tensor, mask: tf.Tensor, shiftMean = true): tf.Tensor {
-  const count = requireAtLeastTwo(mask, 'maskedWhiten');
+export function maskedWhiten(values: tf.Tensor, mask: tf.Tensor, shiftMean = true, validCount?: number): tf.Tensor {
+  const count = requireAtLeastTwo(mask, 'maskedWhiten', validCount);
   return tf.tidy(() => {
     const mean = maskedMean(values, mask);
     const variance = varianceGivenMean(values, mask, mean, count);
@@ -59,11 +61,20 @@ function varianceGivenMean(values: tf.Tensor, mask: tf.Tensor, mean: tf.Tensor, 
   return besselCount > 0 ? tf.mul(biased, besselCount / (besselCount - 1)) : biased;
 }
 
-/** Reads Σ mask; throws the verl-style error when it is below 2. Returns the count. */
-function requireAtLeastTwo(mask: tf.Tensor, who: string): number {
-  const total = tf.tidy(() => maskSum(mask));
-  const count = total.dataSync()[0]!;
-  total.dispose();
+/** Σ mask of every element, as a scalar tensor (no device read). */
+export function maskCount(mask: tf.Tensor): tf.Scalar {
+  return tf.tidy(() => maskSum(mask) as tf.Scalar);
+}
+
+/** Σ mask (read from the device unless `known`); throws the verl-style error when it is below 2. Returns the count. */
+function requireAtLeastTwo(mask: tf.Tensor, who: string, known?: number): number {
+  let count: number;
+  if (known !== undefined) count = known;
+  else {
+    const total = maskCount(mask);
+    count = total.dataSync()[0]!;
+    total.dispose();
+  }
   if (!(count >= 2)) {
     const what = count === 0 ? 'no valid element' : `a mask summing to ${count}`;
     throw new Error(

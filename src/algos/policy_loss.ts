@@ -84,3 +84,19 @@ export function computePolicyLoss(args: PolicyLossArgs): { loss: tf.Scalar; metr
   tf.dispose([packed, metrics.pg_clipfrac, metrics.ppo_kl, metrics.pg_clipfrac_lower]);
   return { loss, metrics: { pg_clipfrac: pgClipfrac!, ppo_kl: ppoKl!, pg_clipfrac_lower: lower! } };
 }
+
+/** computePolicyLoss with the metrics read asynchronously: works on every backend, webgpu included. */
+export async function computePolicyLossAsync(args: PolicyLossArgs): Promise<{ loss: tf.Scalar; metrics: PolicyLossMetrics }> {
+  const { loss, metrics } = computePolicyLossTensors(args);
+  const packed = tf.stack([metrics.pg_clipfrac, metrics.ppo_kl, metrics.pg_clipfrac_lower]);
+  tf.dispose([metrics.pg_clipfrac, metrics.ppo_kl, metrics.pg_clipfrac_lower]);
+  try {
+    const [pgClipfrac, ppoKl, lower] = await packed.data();
+    return { loss, metrics: { pg_clipfrac: pgClipfrac!, ppo_kl: ppoKl!, pg_clipfrac_lower: lower! } };
+  } catch (e) {
+    loss.dispose();
+    throw e;
+  } finally {
+    packed.dispose();
+  }
+}

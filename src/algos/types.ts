@@ -1,5 +1,6 @@
 // The advantage-estimator contract (public API; names follow the issue).
 import type * as tf from '@tensorflow/tfjs';
+import type { MaskFacts } from './mask_facts.js';
 
 export interface AdvantageArgs {
   /** [B, T] token-level rewards; a sequence's score is the sum of its row (outcome reward on its last valid token). */
@@ -14,6 +15,11 @@ export interface AdvantageArgs {
   normAdvByStd?: boolean;
   /** reinforce_plus_plus: discount of the token-reward return. Default 1. */
   gamma?: number;
+  /**
+   * readMaskFacts(responseMask), read beforehand: the estimator then does no synchronous device read
+   * (needed on webgpu; computeAdvantages does this for you). Ignored unless it describes this responseMask.
+   */
+  maskFacts?: MaskFacts;
 }
 
 export interface AdvantageResult {

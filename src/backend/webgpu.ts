@@ -46,7 +46,7 @@ interface DawnState {
 
 let dawn: Promise<DawnState> | undefined;
 
-/** Extra Dawn options, e.g. RL_WEBGPU_DAWN_FLAGS="adapter=NVIDIA H200,backend=vulkan" (comma separated). */
+/** Extra options for Dawn's create(), e.g. RL_WEBGPU_DAWN_FLAGS="backend=vulkan;adapter=<name>" (";"-separated). */
 function dawnOptions(): string[] {
   const raw = process.env.RL_WEBGPU_DAWN_FLAGS;
   if (!raw) return [];
@@ -126,8 +126,9 @@ function noAdapterWhy(): string {
   if (!v.loader) return `the Vulkan loader (libvulkan.so.1) is not installed: apt-get install libvulkan1, then ${INSTALL_HINT}`;
   if (v.icds.length === 0) return `no Vulkan driver found (no ICD manifest in ${v.where}): ${INSTALL_HINT}`;
   return (
-    `Dawn found no usable Vulkan adapter (ICDs present: ${v.icds.map((f) => path.basename(f)).join(', ')}; ` +
-    `bookworm's Mesa 22 lavapipe is too old for Dawn): ${INSTALL_HINT}`
+    `Dawn found no usable Vulkan adapter although ICDs are present (${v.icds.map((f) => path.basename(f)).join(', ')}): ` +
+    `bookworm's own Mesa 22 lavapipe is too old for Dawn, and in a container the NVIDIA ICD needs ` +
+    `NVIDIA_DRIVER_CAPABILITIES to include graphics; ${INSTALL_HINT}`
   );
 }
 

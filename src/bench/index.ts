@@ -21,6 +21,10 @@ export {
 export {
   RUN_PLAN_FILE,
   TRAIN_LOG,
+  WARM_START_DIR,
+  WARM_START_DONE,
+  warmStartArgs,
+  warmStartDir,
   defaultTrainer,
   mergeSweepRecord,
   packageRoot,
@@ -45,6 +49,7 @@ export {
   type PlannedConfiguration,
   type PlannedRun,
   type SweepFile,
+  type WarmStartPlan,
 } from './sweep.js';
 export {
   PASS1,

@@ -73,6 +73,7 @@ export function trainArgs(run: PlannedRun, dir: string, resume: boolean): string
 
 function samePlan(a: GroupPlan, b: GroupPlan): string | null {
   if (a.base !== b.base) return `base config ${a.base} vs ${b.base}`;
+  if (JSON.stringify(a.warmStart ?? null) !== JSON.stringify(b.warmStart ?? null)) return 'warm start';
   if (a.steps !== b.steps) return `steps ${a.steps} vs ${b.steps}`;
   if (a.quick !== b.quick) return `quick ${a.quick} vs ${b.quick}`;
   for (const c of b.configurations) {
@@ -103,6 +104,44 @@ export function mergeSweepRecord(old: SweepRecord | null, groups: GroupPlan[], s
     merged[i] = { ...g, configurations, seeds };
   }
   return { version: 1, groups: merged };
+}
+
+export const WARM_START_DIR = '_warm-start';
+export const WARM_START_DONE = 'warm-start.json';
+
+export function warmStartDir(sweepDir: string, group: string, seed: number): string {
+  return join(sweepDir, group, WARM_START_DIR, `seed-${seed}`);
+}
+
+/** The arguments of the warm-start command of one seed (it writes <dir>/model). */
+export function warmStartArgs(run: PlannedRun, dir: string): string[] {
+  const ws = run.warmStart!;
+  return [ws.command, '--config', run.base, ...ws.overrides, '--out', dir, '--seed', String(run.seed)];
+}
+
+/** Run the group's warm start for this seed unless it already finished with the same arguments. */
+async function ensureWarmStart(run: PlannedRun, dir: string, trainer: string[], opts: SweepOptions, log: (l: string) => void): Promise<void> {
+  const args = warmStartArgs(run, dir);
+  const done = join(dir, WARM_START_DONE);
+  if (existsSync(done)) {
+    const old = JSON.parse(readFileSync(done, 'utf8')) as { args: string[] };
+    if (JSON.stringify(old.args) !== JSON.stringify(args)) {
+      throw new Error(`warm start ${dir} was made with [${old.args.join(' ')}], this sweep asks for [${args.join(' ')}]; use another --out folder`);
+    }
+    return;
+  }
+  mkdirSync(dir, { recursive: true });
+  const head = `[bench] warm start  ${run.group}  seed ${run.seed}  (rl ${run.warmStart!.command})`;
+  log(`${head}: starting`);
+  const t0 = performance.now();
+  const code = await runTrainer(trainer, args, join(dir, TRAIN_LOG), opts);
+  const secs = (performance.now() - t0) / 1000;
+  if (code !== 0 || !existsSync(join(dir, 'model', 'config.json'))) {
+    const why = code !== 0 ? `exited with code ${code}` : `exited with code 0 but wrote no ${join(dir, 'model', 'config.json')}`;
+    throw new Error(`${head}: FAILED: it ${why} (log: ${join(dir, TRAIN_LOG)})\n${tail(join(dir, TRAIN_LOG), 15)}`);
+  }
+  writeFileSync(done, JSON.stringify({ args, wall_s: secs }, null, 2) + '\n');
+  log(`${head}: finished in ${fmtDuration(secs)}`);
 }
 
 /** Refuse to reuse a run folder that was started with different arguments. */
@@ -185,14 +224,34 @@ export async function runSweep(opts: SweepOptions): Promise<SweepResult> {
     }
   };
   const spent: number[] = [];
+  const failedWarmStarts = new Set<string>();
   for (let i = 0; i < runs.length; i++) {
-    const run = runs[i]!;
-    const dir = runDir(sweepDir, run.group, run.slug, run.seed);
-    const head = `[bench] run ${i + 1}/${runs.length}  ${run.group}  ${run.label}  seed ${run.seed}`;
+    const planned = runs[i]!;
+    const dir = runDir(sweepDir, planned.group, planned.slug, planned.seed);
+    const head = `[bench] run ${i + 1}/${runs.length}  ${planned.group}  ${planned.label}  seed ${planned.seed}`;
     if (isFinished(dir)) {
       result.skipped++;
       log(`${head}: finished earlier, skipped`);
       continue;
+    }
+    let run = planned;
+    if (planned.warmStart) {
+      const ws = warmStartDir(sweepDir, planned.group, planned.seed);
+      if (failedWarmStarts.has(ws)) {
+        log(`${head}: skipped, its warm start failed`);
+        continue;
+      }
+      try {
+        await ensureWarmStart(planned, ws, trainer, opts, log);
+      } catch (e) {
+        if (opts.signal?.aborted) throw e;
+        result.failed.push({ run: planned, dir: ws, error: (e as Error).message });
+        failedWarmStarts.add(ws);
+        if (!opts.keepGoing) throw e;
+        log((e as Error).message);
+        continue;
+      }
+      run = { ...planned, overrides: [...planned.overrides, `model.path=${join(ws, 'model')}`, 'sft.steps=0'] };
     }
     mkdirSync(dir, { recursive: true });
     checkRunPlan(dir, run);

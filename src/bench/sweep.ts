@@ -52,6 +52,16 @@ export const sweepFileSchema = z
         configurations: z.array(z.string()).optional(),
       })
       .optional(),
+    /** A warm start shared by every configuration of a seed: `rl <command> --config base <common overrides>
+     * --out <group>/_warm-start/seed-<k> --seed k` writes <out>/model once, and each run then starts from it
+     * (model.path=<out>/model sft.steps=0), as every run of the paper starts from the same base model. */
+    warm_start: z
+      .object({
+        command: z.string().regex(/^[a-z][a-z-]*$/).default('sft'),
+        overrides: overrideMap.default({}),
+      })
+      .strict()
+      .optional(),
     /** The paper's numbers for this group (Table 7), shown beside ours for the shape of the result. */
     paper: z.array(paperRowSchema).optional(),
   })
@@ -70,6 +80,13 @@ export interface PlannedConfiguration {
   overrides: string[];
 }
 
+/** The shared warm start of a group (see the sweep file's warm_start). */
+export interface WarmStartPlan {
+  command: string;
+  /** key=value strings for the warm-start command: the group's common overrides, then its own. */
+  overrides: string[];
+}
+
 /** A group resolved for one invocation (quick or not, seeds and steps decided). */
 export interface GroupPlan {
   group: string;
@@ -82,6 +99,7 @@ export interface GroupPlan {
   steps: number;
   seeds: number[];
   configurations: PlannedConfiguration[];
+  warmStart?: WarmStartPlan;
   paper?: PaperRow[];
 }
 
@@ -94,6 +112,7 @@ export interface PlannedRun {
   steps: number;
   base: string;
   overrides: string[];
+  warmStart?: WarmStartPlan;
 }
 
 export interface PlanOptions {
@@ -123,6 +142,9 @@ export function parseSweep(text: string, file: string): SweepFile & { file: stri
   const slugs = labels.map(slugify);
   for (let i = 0; i < slugs.length; i++) {
     if (slugs.indexOf(slugs[i]!) !== i) throw new Error(`sweep file ${file}: configurations.${i} "${labels[i]}" has the same folder name as another configuration`);
+  }
+  for (let i = 0; i < slugs.length; i++) {
+    if (slugs[i]!.startsWith('_')) throw new Error(`sweep file ${file}: configurations.${i} "${labels[i]}": labels may not start with "_" (reserved for the warm start folder)`);
   }
   for (const q of sweep.quick?.configurations ?? []) {
     if (!labels.includes(q)) throw new Error(`sweep file ${file}: quick.configurations names "${q}", which is not a configuration label (${labels.join(', ')})`);
@@ -187,6 +209,7 @@ export function planGroup(sweep: SweepFile & { file: string }, opts: PlanOptions
     steps,
     seeds: Array.from({ length: nSeeds }, (_, i) => sweep.seed_base + i),
     configurations,
+    ...(sweep.warm_start ? { warmStart: { command: sweep.warm_start.command, overrides: [...common, ...overrideArgs(sweep.warm_start.overrides), ...extra] } } : {}),
     ...(sweep.paper ? { paper: sweep.paper } : {}),
   };
 }
@@ -198,7 +221,16 @@ export function expandRuns(groups: GroupPlan[]): PlannedRun[] {
   for (const g of groups) {
     for (const seed of g.seeds) {
       for (const c of g.configurations) {
-        runs.push({ group: g.group, label: c.label, slug: c.slug, seed, steps: g.steps, base: g.base, overrides: c.overrides });
+        runs.push({
+          group: g.group,
+          label: c.label,
+          slug: c.slug,
+          seed,
+          steps: g.steps,
+          base: g.base,
+          overrides: c.overrides,
+          ...(g.warmStart ? { warmStart: g.warmStart } : {}),
+        });
       }
     }
   }

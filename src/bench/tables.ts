@@ -14,7 +14,7 @@ export const DEFINITIONS = [
   'best step: the validation step with the highest val/pass@1, as in the paper (its "best checkpoint"); step 0, the policy before training, counts; on ties the earliest step.',
   'pass@1 and pass@5: val/pass@1 and val/pass@5 (unbiased estimator over trainer.val_n samples per held-out problem) at that best step.',
   'mean ± std over seeds: each seed has its own best step; the cells show the mean and the sample standard deviation (n−1) of the per-seed values. A cell with one seed shows its value alone.',
-  'wall-clock: the whole run (training and validation) as done.json records it; for an unfinished run, the sum of timing_s/step so far.',
+  'wall-clock: the whole run (training and validation) as done.json records it; for an unfinished run, the sum of timing_s/step so far. A shared warm start is not included.',
   'tokens/s: the mean of perf/throughput over the training steps.',
   'seeds: finished runs / planned runs. Bold marks the best configuration of a group on pass@1 and on pass@5.',
 ];
@@ -90,5 +90,8 @@ export function describePlan(g: GroupReport): string[] {
     `${p.quick ? 'quick sweep' : 'sweep'}: ${p.configurations.length} configurations × ${p.seeds.length} seed${p.seeds.length === 1 ? '' : 's'} (${p.seeds.join(', ')}), ${p.steps} training steps each`,
     `base config: ${p.base}`,
     ...(p.swept ? [`swept key: ${p.swept}`] : []),
+    ...(p.warmStart
+      ? [`warm start: "rl ${p.warmStart.command}" once per seed, shared by every configuration (each run starts from its model, sft.steps=0)`]
+      : []),
   ];
 }

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { selectBackend } from '../backend/select.js';
 import { loadProblems } from '../data/index.js';
 import { createSandboxProvider } from '../reward/index.js';
+import { validateConfig } from '../config/load.js';
 import { loadModelDir } from '../trainer/policy_factory.js';
 import { evaluatePassAtK } from '../trainer/validate.js';
 import type { CliCommand } from './command.js';
@@ -52,7 +53,7 @@ export const command: CliCommand = {
         problems,
         sandbox,
         { n, temperature: num('temperature', values.temperature, n > 1 ? 1 : 0, 0), maxNewTokens: num('max-len', values['max-len'], 256, 1), maxPromptLength: Number.MAX_SAFE_INTEGER, seed: num('seed', values.seed, 1, 0) },
-        { reward: { mode: 'all_pass', timeout_s: timeoutS, memory_mb: 256, overlong: 'keep', overlong_penalty: 0 }, sandbox: { provider: 'auto', url: null, concurrency: 4, retries: 3 } },
+        validateConfig({ reward: { timeout_s: timeoutS } }),
         (m) => console.error(m),
       );
       if (values.json) console.log(JSON.stringify({ problems: problems.length, n, pass_at: r.passAt, mean_score: r.meanScore }));
@@ -62,7 +63,7 @@ export const command: CliCommand = {
       }
     } finally {
       await sandbox.close();
-      bundle.policy.dispose();
+      await bundle.dispose();
     }
   },
 };

@@ -57,13 +57,16 @@ export function parseLogprobsInput(text: string, source: string): LogprobsRow[] 
   return rows;
 }
 
-/** Score rows in batches of `batchSize` with the policy's scoreResponses (the same call the trainer makes). */
-export function scoreCompletions(
+/**
+ * Score rows in batches of `batchSize` with the policy's scoreResponses (the same call the trainer makes).
+ * Async: log-probs are read back with an async device read (webgpu cannot read synchronously in Node).
+ */
+export async function scoreCompletions(
   policy: Policy,
   tokenizer: Tokenizer,
   rows: LogprobsRow[],
   opts: { batchSize?: number; temperature?: number } = {},
-): LogprobsResult[] {
+): Promise<LogprobsResult[]> {
   const batchSize = opts.batchSize ?? 8;
   const encoded = rows.map((r, i) => {
     const e = encodePair(tokenizer, r);
@@ -100,7 +103,7 @@ export function scoreCompletions(
       });
       return logProbs;
     });
-    const vals = lp.arraySync();
+    const vals = (await lp.array()) as number[][];
     lp.dispose();
     idx.forEach((i, b) => {
       out[i]!.logprobs = vals[b]!.slice(0, encoded[i]!.completion.length);
@@ -151,7 +154,7 @@ export async function runLogprobs(argv: string[], write: (s: string) => void): P
   const tokenizer = await loadTokenizer(model);
   const policy = loadPretrained(model, { tokenizer, trainable: false });
   try {
-    for (const r of scoreCompletions(policy, tokenizer, rows, { batchSize, temperature })) write(JSON.stringify(r) + '\n');
+    for (const r of await scoreCompletions(policy, tokenizer, rows, { batchSize, temperature })) write(JSON.stringify(r) + '\n');
   } finally {
     policy.dispose();
   }

@@ -26,6 +26,6 @@ export const command: CliCommand = {
     const out = path.join(path.resolve(cfg.trainer.out_dir), 'model');
     await bundle.save(out);
     console.log(`sft: loss ${r.firstLoss.toFixed(3)} → ${r.lastLoss.toFixed(3)} in ${r.seconds.toFixed(1)}s; saved ${out}`);
-    bundle.policy.dispose();
+    await bundle.dispose();
   },
 };

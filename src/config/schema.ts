@@ -113,6 +113,7 @@ export const SandboxSchema = z
     url: z.string().nullable().default(null).describe('SandboxFusion-compatible URL for provider = remote'),
     concurrency: positiveInt().default(4).describe('submissions judged at once'),
     retries: z.number().int().min(0).default(3).describe('retries of a sandbox failure before the step fails'),
+    retry_delay_s: z.number().min(0).default(1).describe('first retry delay (doubles each retry)'),
   })
   .prefault({});
 

@@ -85,13 +85,19 @@ export function loadPretrained(dir: string, opts: LoadOptions = {}): Transformer
   }
 }
 
-/** The model's weights in Hugging Face layout, as host arrays. */
-export function hfStateDict(model: Transformer): Map<string, TensorToWrite> {
+/**
+ * The model's weights in Hugging Face layout, as host arrays. Async because GPU backends (webgpu in Node)
+ * can only read device memory asynchronously.
+ */
+export async function hfStateDict(model: Transformer): Promise<Map<string, TensorToWrite>> {
   const out = new Map<string, TensorToWrite>();
   for (const [name, t] of model.namedWeights()) {
     const hf = isTransposedWeight(name) ? tf.transpose(t) : t;
-    out.set(name, { shape: hf.shape.slice(), data: hf.dataSync() as Float32Array });
-    if (hf !== t) hf.dispose();
+    try {
+      out.set(name, { shape: hf.shape.slice(), data: (await hf.data()) as Float32Array });
+    } finally {
+      if (hf !== t) hf.dispose();
+    }
   }
   return out;
 }
@@ -108,15 +114,16 @@ export interface SaveOptions {
 const TORCH_DTYPE: Record<WritableDtype, string> = { F32: 'float32', F16: 'float16', BF16: 'bfloat16' };
 
 /** Write config.json + safetensors (+ tokenizer files) to `dir` atomically (temp dir + rename). */
-export function savePretrained(model: Transformer, dir: string, opts: SaveOptions = {}): void {
+export async function savePretrained(model: Transformer, dir: string, opts: SaveOptions = {}): Promise<void> {
   const dtype = opts.dtype ?? 'F32';
+  const state = await hfStateDict(model); // read before touching the file system: a failed read leaves nothing behind
   const parent = path.dirname(path.resolve(dir));
   fs.mkdirSync(parent, { recursive: true });
   const tmp = fs.mkdtempSync(path.join(parent, `.${path.basename(dir)}.tmp-`));
   try {
     const cfg = { ...toHfConfigJson(model.config), torch_dtype: TORCH_DTYPE[dtype] };
     fs.writeFileSync(path.join(tmp, 'config.json'), JSON.stringify(cfg, null, 2) + '\n');
-    writeWeights(hfStateDict(model), tmp, dtype, opts.maxShardBytes);
+    writeWeights(state, tmp, dtype, opts.maxShardBytes);
     if (opts.tokenizerDir) {
       let copied = 0;
       for (const f of TOKENIZER_FILES) {

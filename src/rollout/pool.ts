@@ -54,6 +54,8 @@ export class RolloutPool {
   private version = 0;
   private inFlight = 0;
   private closed = false;
+  /** The weight copy in progress (the first one starts in the constructor); generate() waits for it. */
+  private publishing: Promise<void> | null = null;
 
   constructor(private readonly opts: RolloutPoolOptions) {
     if (!Number.isInteger(opts.size) || opts.size < 0) throw new Error(`rollout pool size must be an integer >= 0, got ${opts.size}`);
@@ -62,7 +64,7 @@ export class RolloutPool {
     if (!fs.existsSync(workerFile)) throw new Error(`rollout worker not found at ${workerFile}: run \`npm run build\` first`);
     this.layout = layoutOf(opts.policy.namedWeights());
     this.sab = allocateWeightBuffer(this.layout);
-    this.version = writeWeights(this.sab, this.layout, opts.policy.namedWeights());
+    this.publish();
     const init: WorkerInit = { backend: opts.backend ?? tf.getBackend(), spec: opts.spec, sab: this.sab, layout: this.layout };
     this.piscina = new Piscina({
       filename: workerFile,
@@ -84,12 +86,27 @@ export class RolloutPool {
   }
 
   /** Publish the parent's current weights to the workers (call after each optimizer update). */
-  broadcast(): number {
+  async broadcast(): Promise<number> {
     if (this.closed) throw new Error('rollout pool is closed');
     if (this.inFlight > 0) throw new Error('rollout pool: broadcast while a generate() is in flight would tear the weights');
-    if (this.sab && this.layout) this.version = writeWeights(this.sab, this.layout, this.opts.policy.namedWeights());
+    if (this.sab && this.layout) await this.publish();
     else this.version++;
     return this.version;
+  }
+
+  /** Copy the weights into the shared buffer (an async device read: webgpu cannot read synchronously). */
+  private publish(): Promise<void> {
+    // Copies run one after another; a failed earlier copy is superseded by this one.
+    const previous = (this.publishing ?? Promise.resolve()).catch(() => {});
+    const sab = this.sab!;
+    const layout = this.layout!;
+    const p = previous.then(async () => {
+      this.version = await writeWeights(sab, layout, this.opts.policy.namedWeights());
+    });
+    this.publishing = p;
+    // A failed copy surfaces in the broadcast() or generate() that awaits it, not as an unhandled rejection.
+    p.catch(() => {});
+    return p;
   }
 
   /** n samples for every prompt; row i·n + j is sample j of prompt i. */
@@ -108,6 +125,7 @@ export class RolloutPool {
     const rowIds = rows.map((_, r) => r);
     this.inFlight++;
     try {
+      if (this.publishing) await this.publishing;
       if (!this.piscina) {
         const res = await sample(this.opts.policy, rows, opts, this.opts.tokenizer, { rowIds });
         return { ...res, promptIndex };

@@ -38,14 +38,18 @@ export function readVersion(sab: SharedArrayBuffer): number {
   return Atomics.load(new Int32Array(sab, 0, 1), 0);
 }
 
-/** Parent side: copy the current weights in, then publish a new version. */
-export function writeWeights(sab: SharedArrayBuffer, layout: WeightLayout, named: Map<string, tf.Tensor>): number {
+/**
+ * Parent side: copy the current weights in, then publish a new version. Async because GPU backends
+ * (webgpu in Node) read device memory only asynchronously. Workers never read mid-write: the caller
+ * publishes only between generate() calls, and the version moves only after the last copy.
+ */
+export async function writeWeights(sab: SharedArrayBuffer, layout: WeightLayout, named: Map<string, tf.Tensor>): Promise<number> {
   const data = new Float32Array(sab, HEADER_BYTES, layout.totalFloats);
   for (const slot of layout.slots) {
     const t = named.get(slot.name);
     if (!t) throw new Error(`weight broadcast: the policy no longer has weight "${slot.name}"`);
     if (t.size !== slot.size) throw new Error(`weight broadcast: "${slot.name}" changed size (${t.size} vs ${slot.size})`);
-    data.set(t.dataSync() as Float32Array, slot.offset);
+    data.set((await t.data()) as Float32Array, slot.offset);
   }
   return Atomics.add(new Int32Array(sab, 0, 1), 0, 1) + 1;
 }

@@ -27,11 +27,16 @@ export async function saveCheckpoint(runDir: string, step: number, s: { bundle: 
   const tmp = path.join(root, `.tmp_${stepName(step)}_${process.pid}`);
   fs.rmSync(tmp, { recursive: true, force: true });
   fs.mkdirSync(tmp);
-  await s.bundle.save(path.join(tmp, 'model'));
-  const state = new Map<string, { data: Float32Array; shape: number[] }>();
-  for (const [name, t] of s.optimizer.stateTensors()) state.set(name, { data: (await t.data()) as Float32Array, shape: t.shape });
-  writeSafetensors(path.join(tmp, 'optimizer.safetensors'), state);
-  fs.writeFileSync(path.join(tmp, 'state.json'), JSON.stringify({ step, optimizer_step: s.optimizer.t, saved_at: new Date().toISOString() }) + '\n');
+  try {
+    await s.bundle.save(path.join(tmp, 'model'));
+    const state = new Map<string, { data: Float32Array; shape: number[] }>();
+    for (const [name, t] of s.optimizer.stateTensors()) state.set(name, { data: (await t.data()) as Float32Array, shape: t.shape });
+    writeSafetensors(path.join(tmp, 'optimizer.safetensors'), state);
+    fs.writeFileSync(path.join(tmp, 'state.json'), JSON.stringify({ step, optimizer_step: s.optimizer.t, saved_at: new Date().toISOString() }) + '\n');
+  } catch (e) {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
   fs.rmSync(final, { recursive: true, force: true });
   fs.renameSync(tmp, final);
   // The pointer is replaced atomically too: readers see the old or the new checkpoint, never a partial one.

@@ -1,6 +1,6 @@
 // Judge all completions of a step at once; retry sandbox failures (not program failures) before failing the step.
 import type { TrainConfig } from '../config/schema.js';
-import { extractCode } from '../reward/index.js';
+import { extractCode, isRetryableSandboxError } from '../reward/index.js';
 import type { SandboxProvider, TestCase } from '../reward/types.js';
 
 export interface Judged {
@@ -22,15 +22,18 @@ export async function judgeAll(
     for (let attempt = 0; ; attempt++) {
       try {
         const r = await sandbox.judge({ code, language: 'python', tests: tests[i]!, timeoutS: cfg.reward.timeout_s, memoryMB: cfg.reward.memory_mb });
-        if (r.cases.some((c) => c.verdict === 'sandbox_error')) throw new Error(r.cases.find((c) => c.verdict === 'sandbox_error')!.message ?? 'sandbox error');
+        const broken = r.cases.find((c) => c.verdict === 'sandbox_error');
+        if (broken) throw new Error(`sandbox error: ${broken.message ?? 'no detail'}`);
         const score = cfg.reward.mode === 'all_pass' ? (r.allPassed ? 1 : 0) : r.fraction;
         return { score, allPassed: r.allPassed, noCode: false };
       } catch (e) {
+        // A refused request (bad field) will be refused again: fail at once.
+        if (!isRetryableSandboxError(e) && !(e as Error).message.startsWith('sandbox error')) throw e;
         if (attempt >= cfg.sandbox.retries) {
           throw new Error(`sandbox (${sandbox.name}) failed ${attempt + 1} times: ${(e as Error).message}`);
         }
         log(`sandbox error (${(e as Error).message}); retry ${attempt + 1}/${cfg.sandbox.retries}`);
-        await new Promise((r) => setTimeout(r, 500 * 2 ** attempt));
+        await new Promise((r) => setTimeout(r, cfg.sandbox.retry_delay_s * 1000 * 2 ** attempt));
       }
     }
   };

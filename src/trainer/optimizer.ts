@@ -68,9 +68,9 @@ export class AdamW {
 }
 
 /** Scale grads so their global L2 norm is at most maxNorm; returns the clipped grads and the norm before clipping. */
-export function clipByGlobalNorm(grads: tf.Tensor[], maxNorm: number): { grads: tf.Tensor[]; norm: number } {
+export async function clipByGlobalNorm(grads: tf.Tensor[], maxNorm: number): Promise<{ grads: tf.Tensor[]; norm: number }> {
   const normT = tf.tidy(() => tf.sqrt(tf.addN(grads.map((g) => g.square().sum()))));
-  const norm = normT.dataSync()[0]!;
+  const norm = (await normT.data())[0]!; // async read: webgpu cannot read synchronously
   normT.dispose();
   if (!Number.isFinite(norm)) return { grads, norm };
   const scale = Math.min(1, maxNorm / (norm + 1e-6));

@@ -1,11 +1,14 @@
-// Build the run's policy and tokenizer: a Hugging Face directory, a checkpoint, or the tiny character-level model.
+// Build the run's policy, tokenizer and rollout pool: a Hugging Face directory, a checkpoint, or the tiny
+// character-level model.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { TrainConfig } from '../config/schema.js';
-import { makeConfig } from '../model/config.js';
 import { loadPretrained, savePretrained } from '../model/hf.js';
 import type { GenerateResult, Policy, SamplingOptions } from '../model/policy.js';
-import { createTransformer } from '../model/init.js';
+import { createTinyCharPolicy, type TinyCharOptions } from '../model/toy/tiny_char.js';
+import type { Transformer } from '../model/transformer.js';
+import { RolloutPool } from '../rollout/pool.js';
+import type { PolicySpec } from '../rollout/spec.js';
 import { CharTokenizer } from '../tokenizer/char.js';
 import { loadTokenizer } from '../tokenizer/load.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
@@ -17,60 +20,78 @@ export interface PolicyBundle {
   policy: Policy;
   tokenizer: Tokenizer;
   description: string;
-  generate(prompts: number[][], opts: SamplingOptions): Promise<GenerateResult>;
+  /** n samples per prompt; row i·n + j is sample j of prompt i. Independent of the worker count. */
+  generate(prompts: number[][], n: number, opts: SamplingOptions): Promise<GenerateResult>;
   /** Write the policy in Hugging Face layout (config.json, model.safetensors, tokenizer files). */
   save(dir: string): Promise<void>;
   /** Call after an optimizer step: rollout workers pick up the new weights. */
   weightsUpdated(): Promise<void>;
+  dispose(): Promise<void>;
 }
 
-function bundleOf(model: Policy, tokenizer: Tokenizer, description: string, tokenizerDir: string | null): PolicyBundle {
+function tinyOptions(cfg: TrainConfig): TinyCharOptions {
+  const t = cfg.model.tiny;
+  return {
+    seed: cfg.trainer.seed,
+    hiddenSize: t.hidden_size,
+    numLayers: t.num_hidden_layers,
+    numHeads: t.num_attention_heads,
+    numKvHeads: t.num_attention_heads,
+    intermediateSize: t.intermediate_size,
+    maxPositionEmbeddings: 1024,
+  };
+}
+
+function bundleOf(model: Transformer, tokenizer: Tokenizer, description: string, tokenizerDir: string | null, spec: PolicySpec, workers: number): PolicyBundle {
+  const pool = new RolloutPool({ policy: model, spec, tokenizer, size: workers });
   return {
     policy: model,
     tokenizer,
-    description,
-    generate: (prompts, opts) => model.generate(prompts, { ...opts, stopStrings: opts.stopStrings }),
+    description: description + (workers > 0 ? `, ${workers} rollout workers` : ''),
+    generate: (prompts, n, opts) => pool.generate(prompts, n, opts),
     async save(dir) {
-      await savePretrained(model as never, dir, { tokenizerDir: tokenizerDir ?? undefined });
+      await savePretrained(model, dir, { tokenizerDir: tokenizerDir ?? undefined });
       if (tokenizer instanceof CharTokenizer) fs.writeFileSync(path.join(dir, CHAR_MARKER), JSON.stringify({ type: 'char' }) + '\n');
     },
-    async weightsUpdated() {},
+    async weightsUpdated() {
+      if (pool.size > 0) await pool.broadcast();
+    },
+    async dispose() {
+      await pool.close();
+      model.dispose();
+    },
   };
 }
 
 /** Load a saved model directory (HF layout) with its tokenizer. */
-export async function loadModelDir(dir: string): Promise<PolicyBundle> {
+export async function loadModelDir(dir: string, opts: { workers?: number; spec?: PolicySpec } = {}): Promise<PolicyBundle> {
   if (!fs.existsSync(path.join(dir, 'config.json'))) throw new Error(`model directory ${dir} has no config.json`);
   const isChar = fs.existsSync(path.join(dir, CHAR_MARKER));
   const tokenizer = isChar ? new CharTokenizer() : await loadTokenizer(dir);
-  const model = await loadPretrained(dir, { tokenizer });
-  return bundleOf(model, tokenizer, `${dir}${isChar ? ' (character tokenizer)' : ''}`, isChar ? null : dir);
+  const model = loadPretrained(dir, { tokenizer });
+  const params = model.trainableVariables.reduce((a, v) => a + v.size, 0);
+  const spec: PolicySpec = opts.spec ?? { kind: 'hf', dir };
+  return bundleOf(model, tokenizer, `${dir} (${(params / 1e6).toFixed(2)}M parameters${isChar ? ', character tokenizer' : ''})`, isChar ? null : dir, spec, opts.workers ?? 0);
 }
 
 export function tinyCharPolicy(cfg: TrainConfig): PolicyBundle {
-  const tokenizer = new CharTokenizer();
-  const t = cfg.model.tiny;
-  const config = makeConfig({
-    hiddenSize: t.hidden_size,
-    intermediateSize: t.intermediate_size,
-    numLayers: t.num_hidden_layers,
-    numHeads: t.num_attention_heads,
-    vocabSize: tokenizer.vocabSize,
-    tieWordEmbeddings: true,
-    maxPositionEmbeddings: 1024,
-    eosTokenIds: [tokenizer.eosTokenId],
-  });
-  const model = createTransformer(config, { seed: cfg.trainer.seed, tokenizer });
-  const params = model.trainableVariables.reduce((a, v) => a + v.size, 0);
-  return bundleOf(model, tokenizer, `tiny character-level transformer (${(params / 1e6).toFixed(2)}M parameters)`, null);
+  const options = tinyOptions(cfg);
+  const { policy, tokenizer } = createTinyCharPolicy(options);
+  const params = policy.trainableVariables.reduce((a, v) => a + v.size, 0);
+  return bundleOf(policy, tokenizer, `tiny character-level transformer (${(params / 1e6).toFixed(2)}M parameters)`, null, { kind: 'tiny_char', options }, cfg.rollout.workers);
 }
 
 /** The run's policy: from a checkpoint when resuming, else model.path, else the tiny model. */
 export async function buildPolicy(cfg: TrainConfig, checkpointModelDir: string | null): Promise<PolicyBundle> {
-  if (checkpointModelDir) return loadModelDir(checkpointModelDir);
+  const workers = cfg.rollout.workers;
+  if (checkpointModelDir) {
+    // Workers rebuild the architecture from the original source; the weights come from the parent.
+    const spec: PolicySpec = cfg.model.path ? { kind: 'hf', dir: cfg.model.path } : { kind: 'tiny_char', options: tinyOptions(cfg) };
+    return loadModelDir(checkpointModelDir, { workers, spec });
+  }
   if (cfg.model.path) {
     if (!fs.existsSync(cfg.model.path)) throw new Error(`model.path: directory not found: ${cfg.model.path}`);
-    return loadModelDir(cfg.model.path);
+    return loadModelDir(cfg.model.path, { workers });
   }
   return tinyCharPolicy(cfg);
 }
@@ -78,7 +99,10 @@ export async function buildPolicy(cfg: TrainConfig, checkpointModelDir: string |
 /** Frozen reference policy for KL terms: the policy as it was when RL began. */
 export async function loadReferencePolicy(cfg: TrainConfig, runDir: string): Promise<Policy> {
   const sftDir = path.join(runDir, 'sft');
-  if (fs.existsSync(sftDir)) return (await loadModelDir(sftDir)).policy;
-  if (cfg.model.path) return (await loadModelDir(cfg.model.path)).policy;
-  return tinyCharPolicy(cfg).policy; // same seed → same initial weights
+  const dir = fs.existsSync(sftDir) ? sftDir : cfg.model.path;
+  if (dir) {
+    const isChar = fs.existsSync(path.join(dir, CHAR_MARKER));
+    return loadPretrained(dir, { tokenizer: isChar ? new CharTokenizer() : await loadTokenizer(dir), trainable: false });
+  }
+  return createTinyCharPolicy(tinyOptions(cfg)).policy; // same seed → same initial weights
 }

@@ -50,7 +50,7 @@ export async function runSft(
     }, policy.trainableVariables);
     const loss = (await value.data())[0]!;
     const list = policy.trainableVariables.map((v) => grads[v.name]!);
-    const clipped = clipByGlobalNorm(list, 1);
+    const clipped = await clipByGlobalNorm(list, 1);
     // Linear decay to 10% keeps the end of the warm-start stable.
     optimizer.step(clipped.grads, opts.lr * (1 - (0.9 * (step - 1)) / opts.steps));
     new Set<tf.Tensor>([...list, ...clipped.grads, value]).forEach((t) => t.dispose());

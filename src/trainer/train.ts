@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { aggLoss, computePolicyLoss, getAdvantageEstimator, klPenalty, applyKlInReward } from '../algos/index.js';
+import { aggLoss, computePolicyLossTensors, getAdvantageEstimator, klPenalty, applyKlInRewardTensors, readMaskFacts } from '../algos/index.js';
 import { selectBackend } from '../backend/select.js';
 import type { TrainConfig } from '../config/schema.js';
 import type { Problem } from '../data/index.js';
@@ -138,7 +138,7 @@ export async function train(cfg: TrainConfig, log: (msg: string) => void = conso
     await sandbox.close();
     optimizer.dispose();
     ref?.dispose();
-    bundle.policy.dispose();
+    await bundle.dispose();
   }
   summary.interrupted = interrupted;
   if (!interrupted) {
@@ -179,7 +179,7 @@ async function trainStep(step: number, c: StepContext): Promise<Metrics> {
 
   // 2. Rollouts.
   const gen = await time('gen', () =>
-    bundle.generate(prompts, {
+    bundle.generate(problemIdx.map((p) => c.trainPrompts[p]!), n, {
       maxNewTokens: cfg.data.max_response_length,
       temperature: cfg.rollout.temperature,
       topP: cfg.rollout.top_p,
@@ -245,28 +245,37 @@ async function trainStep(step: number, c: StepContext): Promise<Metrics> {
   const oldLogProb = await time('old_log_prob', () => scoreInMicroBatches(policy, batch, micro, temperature));
   const refLogProb = c.ref ? await time('ref', () => scoreInMicroBatches(c.ref!, batch, micro, temperature)) : null;
 
-  // 6. Advantages.
+  // 6. Advantages. Device reads are async (webgpu cannot read synchronously): the mask facts the estimators
+  // need are read before the tidy, the in-reward KL metric after it.
   const index = keep.map((i) => Math.floor(i / n));
-  const { advantages, returns, tokenLevelRewards, klMetrics } = await time('adv', () =>
-    tf.tidy(() => {
+  const { advantages, returns, tokenLevelRewards, klMetrics } = await time('adv', async () => {
+    const maskFacts = await readMaskFacts(responseMask);
+    const out = tf.tidy(() => {
       let rewards: tf.Tensor2D = scoresT;
-      const km: Metrics = {};
+      const kl: tf.Scalar[] = [];
       if (cfg.algorithm.use_kl_in_reward && refLogProb) {
         const klMat = klPenalty(oldLogProb, refLogProb, cfg.algorithm.kl_penalty) as tf.Tensor2D;
-        const r = applyKlInReward(scoresT, klMat, responseMask, cfg.algorithm.kl_coef);
+        const r = applyKlInRewardTensors(scoresT, klMat, responseMask, cfg.algorithm.kl_coef);
         rewards = r.tokenLevelRewards;
-        km['actor/reward_kl_penalty'] = r.klMean;
+        kl.push(r.klMean);
       }
-      const out = c.estimator({
+      const est = c.estimator({
         tokenLevelRewards: rewards,
         responseMask,
         index,
         normAdvByStd: cfg.algorithm.norm_adv_by_std_in_grpo,
         gamma: cfg.algorithm.gamma,
+        maskFacts,
       });
-      return { advantages: out.advantages, returns: out.returns, tokenLevelRewards: rewards, klMetrics: km };
-    }),
-  );
+      return { advantages: est.advantages, returns: est.returns, tokenLevelRewards: rewards, klMean: kl };
+    });
+    const km: Metrics = {};
+    for (const t of out.klMean) {
+      km['actor/reward_kl_penalty'] = (await t.data())[0]!;
+      t.dispose();
+    }
+    return { advantages: out.advantages, returns: out.returns, tokenLevelRewards: out.tokenLevelRewards, klMetrics: km };
+  });
   Object.assign(m, klMetrics, await maskedSummaries({ advantages, returns, rewards: tokenLevelRewards }, responseMask));
 
   // 7. PPO epochs over mini-batches, micro-batches accumulate gradients.
@@ -283,7 +292,7 @@ async function trainStep(step: number, c: StepContext): Promise<Metrics> {
       for (let u = 0; u < mini.length; u += micro) {
         const rowsMb = mini.slice(u, u + micro);
         const weight = rowsMb.length / mini.length;
-        const { grads, metrics } = microBatchGrads(policy, {
+        const { grads, metrics } = await microBatchGrads(policy, {
           ids: gatherRows(batch.ids, rowsMb),
           attentionMask: gatherRows(batch.attentionMask, rowsMb),
           responseMask: gatherRows(responseMask, rowsMb),
@@ -303,7 +312,7 @@ async function trainStep(step: number, c: StepContext): Promise<Metrics> {
           grads.forEach((g) => g.dispose());
         }
       }
-      const { grads, norm } = clipByGlobalNorm(gradSum!, cfg.actor.grad_clip);
+      const { grads, norm } = await clipByGlobalNorm(gradSum!, cfg.actor.grad_clip);
       push('actor/grad_norm', norm);
       if (Number.isFinite(norm)) optimizer.step(grads, lr);
       else c.log(`step ${step}: non-finite gradient norm; update skipped`);
@@ -338,9 +347,9 @@ interface MicroBatch {
 }
 
 /** Loss = pg_loss − entropy_coeff·entropy + kl_loss_coef·kl; returns its gradients and the metrics. */
-function microBatchGrads(policy: Policy, mb: MicroBatch, cfg: TrainConfig): { grads: tf.Tensor[]; metrics: Metrics } {
+async function microBatchGrads(policy: Policy, mb: MicroBatch, cfg: TrainConfig): Promise<{ grads: tf.Tensor[]; metrics: Metrics }> {
   const a = cfg.actor;
-  const kept: { logProb?: tf.Tensor2D; entropy?: tf.Tensor2D } = {};
+  const kept: Record<string, tf.Scalar> = {};
   const vars = policy.trainableVariables;
   const { value, grads } = tf.variableGrads(() => {
     const out = policy.scoreResponses({
@@ -350,9 +359,7 @@ function microBatchGrads(policy: Policy, mb: MicroBatch, cfg: TrainConfig): { gr
       temperature: mb.temperature,
       withEntropy: true,
     });
-    kept.logProb = tf.keep(out.logProbs);
-    kept.entropy = tf.keep(out.entropy!);
-    let loss = computePolicyLoss({
+    const pl = computePolicyLossTensors({
       oldLogProb: mb.oldLogProb,
       logProb: out.logProbs,
       advantages: mb.advantages,
@@ -362,41 +369,27 @@ function microBatchGrads(policy: Policy, mb: MicroBatch, cfg: TrainConfig): { gr
       clipRatioHigh: a.clip_ratio_high ?? undefined,
       clipRatioC: a.clip_ratio_c,
       lossAggMode: a.loss_agg_mode,
-    }).loss;
-    if (a.entropy_coeff !== 0) loss = loss.sub(aggLoss(out.entropy!, mb.responseMask, a.loss_agg_mode).mul(a.entropy_coeff));
+    });
+    // Metrics leave the tape as tensors and are read once, after the backward pass (no sync inside it).
+    kept['actor/pg_loss'] = tf.keep(pl.loss);
+    kept['actor/pg_clipfrac'] = tf.keep(pl.metrics.pg_clipfrac);
+    kept['actor/ppo_kl'] = tf.keep(pl.metrics.ppo_kl);
+    kept['actor/pg_clipfrac_lower'] = tf.keep(pl.metrics.pg_clipfrac_lower);
+    const entropy = aggLoss(out.entropy!, mb.responseMask, a.loss_agg_mode);
+    kept['actor/entropy'] = tf.keep(aggLoss(out.entropy!, mb.responseMask, 'token-mean'));
+    let loss: tf.Tensor = pl.loss;
+    if (a.entropy_coeff !== 0) loss = loss.sub(entropy.mul(a.entropy_coeff));
     if (a.use_kl_loss && mb.refLogProb) {
-      loss = loss.add(aggLoss(klPenalty(out.logProbs, mb.refLogProb, a.kl_loss_type), mb.responseMask, a.loss_agg_mode).mul(a.kl_loss_coef));
+      const kl = aggLoss(klPenalty(out.logProbs, mb.refLogProb, a.kl_loss_type), mb.responseMask, a.loss_agg_mode);
+      kept['actor/kl_loss'] = tf.keep(kl);
+      loss = loss.add(kl.mul(a.kl_loss_coef));
     }
     return loss.mul(mb.weight) as tf.Scalar;
   }, vars);
-  // Metrics from the kept forward (no second forward pass).
-  const metrics = tf.tidy(() => {
-    const pl = computePolicyLoss({
-      oldLogProb: mb.oldLogProb,
-      logProb: kept.logProb!,
-      advantages: mb.advantages,
-      responseMask: mb.responseMask,
-      clipRatio: a.clip_ratio,
-      clipRatioLow: a.clip_ratio_low ?? undefined,
-      clipRatioHigh: a.clip_ratio_high ?? undefined,
-      clipRatioC: a.clip_ratio_c,
-      lossAggMode: a.loss_agg_mode,
-    });
-    const out: Metrics = {
-      'actor/pg_loss': pl.loss.dataSync()[0]!,
-      'actor/pg_clipfrac': pl.metrics.pg_clipfrac,
-      'actor/ppo_kl': pl.metrics.ppo_kl,
-      'actor/pg_clipfrac_lower': pl.metrics.pg_clipfrac_lower,
-      'actor/entropy': aggLoss(kept.entropy!, mb.responseMask, 'token-mean').dataSync()[0]!,
-    };
-    if (a.use_kl_loss && mb.refLogProb) {
-      out['actor/kl_loss'] = aggLoss(klPenalty(kept.logProb!, mb.refLogProb, a.kl_loss_type), mb.responseMask, a.loss_agg_mode).dataSync()[0]!;
-      out['actor/kl_coef'] = a.kl_loss_coef;
-    }
-    return out;
-  });
-  value.dispose();
-  tf.dispose([kept.logProb!, kept.entropy!, mb.ids, mb.attentionMask, mb.responseMask, mb.oldLogProb, mb.advantages]);
+  const metrics: Metrics = {};
+  for (const [k, t] of Object.entries(kept)) metrics[k] = (await t.data())[0]!;
+  if (a.use_kl_loss && mb.refLogProb) metrics['actor/kl_coef'] = a.kl_loss_coef;
+  tf.dispose([value, ...Object.values(kept), mb.ids, mb.attentionMask, mb.responseMask, mb.oldLogProb, mb.advantages]);
   if (mb.refLogProb) mb.refLogProb.dispose();
   return { grads: vars.map((v) => grads[v.name]!), metrics };
 }

@@ -17,8 +17,7 @@ export async function evaluatePassAtK(
   log: (m: string) => void = () => {},
 ): Promise<{ passAt: number[]; meanScore: number; perProblemCorrect: number[] }> {
   const prompts = encodePrompts(problems, bundle.tokenizer, opts.maxPromptLength, log);
-  const rows = prompts.flatMap((p) => Array<number[]>(opts.n).fill(p));
-  const gen = await bundle.generate(rows, {
+  const gen = await bundle.generate(prompts, opts.n, {
     maxNewTokens: opts.maxNewTokens,
     temperature: opts.temperature,
     topP: 1,

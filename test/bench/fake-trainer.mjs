@@ -2,13 +2,14 @@
 // A stand-in for `rl train` that honours its run-folder contract (config.json, metrics.jsonl with verl names,
 // done.json at the end, --resume continues after the last logged step) with made-up but deterministic numbers.
 // Env: FAKE_TRAINER_LOG (append one JSON line per invocation), FAKE_TRAINER_STEP_MS (sleep per step),
-// FAKE_TRAINER_FAIL (exit 1 when an override value equals it).
+// FAKE_TRAINER_FAIL (exit 1 when an override value equals it). `sft` writes <out>/model/config.json only.
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const argv = process.argv.slice(2);
-if (argv[0] !== 'train') {
-  console.error(`fake trainer: expected "train", got ${argv[0]}`);
+const cmd = argv[0];
+if (cmd !== 'train' && cmd !== 'sft') {
+  console.error(`fake trainer: expected "train" or "sft", got ${cmd}`);
   process.exit(2);
 }
 const overrides = {};
@@ -34,9 +35,20 @@ if (!config || !out) {
   console.error('fake trainer: --config and --out are required');
   process.exit(2);
 }
-if (process.env.FAKE_TRAINER_LOG) appendFileSync(process.env.FAKE_TRAINER_LOG, JSON.stringify({ out, seed, steps, resume, overrides }) + '\n');
+if (process.env.FAKE_TRAINER_LOG) appendFileSync(process.env.FAKE_TRAINER_LOG, JSON.stringify({ cmd, out, seed, steps, resume, overrides }) + '\n');
 if (process.env.FAKE_TRAINER_FAIL && Object.values(overrides).includes(process.env.FAKE_TRAINER_FAIL)) {
   console.error('fake trainer: failing on purpose');
+  process.exit(1);
+}
+
+// `rl sft`: the warm start writes <out>/model.
+if (cmd === 'sft') {
+  mkdirSync(join(out, 'model'), { recursive: true });
+  writeFileSync(join(out, 'model', 'config.json'), JSON.stringify({ seed, overrides }));
+  process.exit(0);
+}
+if (overrides['model.path'] && !existsSync(join(overrides['model.path'], 'config.json'))) {
+  console.error(`fake trainer: model.path ${overrides['model.path']} has no config.json`);
   process.exit(1);
 }
 

@@ -1,12 +1,13 @@
 // The sweep runner with a fake trainer: one run per (configuration, seed), killed sweeps resume without
 // redoing finished runs, a folder is never reused for a different plan, failures are reported.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadSweep, planGroup, runDir, runSweep, trainArgs } from '../../src/bench/index.js';
 import { FAKE_CMD, tempDir, writeSweep } from './helpers.js';
 
 interface Call {
+  cmd: string;
   out: string;
   seed: number;
   steps: number;
@@ -34,10 +35,10 @@ describe('runSweep', () => {
 
   it('resumes a sweep killed during its second run: the finished run is not redone, the killed one continues', async () => {
     const dir = tempDir();
-    const plan = planGroup(loadSweep(writeSweep(dir, { labels: ['rloo', 'grpo', 'grpo_passk'], seeds: 1, steps: 8 })));
+    const plan = planGroup(loadSweep(writeSweep(dir, { labels: ['rloo', 'grpo', 'grpo_passk'], seeds: 1, steps: 20 })));
     const out = join(dir, 'out');
     const log = join(dir, 'calls.jsonl');
-    const env = { ...process.env, FAKE_TRAINER_LOG: log, FAKE_TRAINER_STEP_MS: '80' };
+    const env = { ...process.env, FAKE_TRAINER_LOG: log, FAKE_TRAINER_STEP_MS: '60' };
     const ac = new AbortController();
     const first = runSweep({
       sweepDir: out,
@@ -46,8 +47,15 @@ describe('runSweep', () => {
       env,
       signal: ac.signal,
       log: (l) => {
-        // Kill the sweep part-way through run 2 (its trainer has logged a few steps by then).
-        if (l.includes('run 2/3') && l.includes('starting')) setTimeout(() => ac.abort(), 400);
+        // Kill the sweep part-way through run 2, once its trainer has logged a few steps (polling: the machine may be busy).
+        if (!(l.includes('run 2/3') && l.includes('starting'))) return;
+        const metrics = join(runDir(out, 'estimators', 'grpo', 1), 'metrics.jsonl');
+        const poll = setInterval(() => {
+          if (existsSync(metrics) && readFileSync(metrics, 'utf8').split('\n').length > 3) {
+            clearInterval(poll);
+            ac.abort();
+          }
+        }, 20);
       },
     });
     await expect(first).rejects.toThrow(/interrupted/);
@@ -66,7 +74,7 @@ describe('runSweep', () => {
     // The finished run's files are untouched; the resumed run has every step exactly once.
     expect(readFileSync(join(d('rloo'), 'metrics.jsonl'), 'utf8')).toBe(before);
     const steps = readFileSync(join(d('grpo'), 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { step: number }).step);
-    expect(steps).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(steps).toEqual(Array.from({ length: 21 }, (_, i) => i));
     expect(readFileSync(join(out, 'report.md'), 'utf8')).toMatch(/\| grpo_passk \| 1\/1 \|/);
 
     // A third invocation has nothing left to do.
@@ -119,6 +127,47 @@ describe('runSweep', () => {
     );
     await expect(runSweep({ sweepDir: join(dir, 'b'), groups: [plan], trainer: [join(dir, 'no-such-trainer')], log: () => {} })).rejects.toThrow(
       /cannot start the trainer/,
+    );
+  });
+});
+
+describe('warm start', () => {
+  it('runs the warm-start command once per seed, starts every run from its model, and skips it on a rerun', async () => {
+    const dir = tempDir();
+    const file = writeSweep(dir, { labels: ['rloo', 'grpo'], seeds: 2, steps: 2 });
+    writeFileSync(file, readFileSync(file, 'utf8') + 'warm_start:\n  command: sft\n  overrides: { sft.steps: 7 }\n');
+    const plan = planGroup(loadSweep(file));
+    const out = join(dir, 'out');
+    const log = join(dir, 'calls.jsonl');
+    const lines: string[] = [];
+    const env = { ...process.env, FAKE_TRAINER_LOG: log };
+    await runSweep({ sweepDir: out, groups: [plan], trainer: FAKE_CMD, env, log: (l) => lines.push(l) });
+    const c = calls(log);
+    expect(c.map((x) => `${x.cmd}:${x.seed}`)).toEqual(['sft:1', 'train:1', 'train:1', 'sft:2', 'train:2', 'train:2']);
+    expect(c[0]!.overrides).toMatchObject({ 'trainer.test_freq': '2', 'sft.steps': '7' });
+    expect(c[0]!.overrides['algorithm.adv_estimator']).toBeUndefined();
+    const ws1 = join(out, 'estimators', '_warm-start', 'seed-1');
+    expect(c[0]!.out).toBe(ws1);
+    for (const t of c.filter((x) => x.cmd === 'train')) {
+      expect(t.overrides['model.path']).toBe(join(out, 'estimators', '_warm-start', `seed-${t.seed}`, 'model'));
+      expect(t.overrides['sft.steps']).toBe('0');
+    }
+    expect(lines.filter((l) => l.includes('warm start'))).toHaveLength(4);
+    expect(readFileSync(join(out, 'report.md'), 'utf8')).toContain('warm start: "rl sft" once per seed');
+
+    // Remove one finished run: the rerun redoes only that run, not the warm start.
+    rmSync(runDir(out, 'estimators', 'grpo', 2), { recursive: true });
+    await runSweep({ sweepDir: out, groups: [plan], trainer: FAKE_CMD, env, log: () => {} });
+    expect(calls(log).slice(6).map((x) => `${x.cmd}:${x.seed}:${x.overrides['algorithm.adv_estimator']}`)).toEqual(['train:2:grpo']);
+  });
+
+  it('reports a warm start that fails', async () => {
+    const dir = tempDir();
+    const file = writeSweep(dir, { labels: ['rloo'], seeds: 1, steps: 2 });
+    writeFileSync(file, readFileSync(file, 'utf8') + 'warm_start: { command: sft }\n');
+    const plan = planGroup(loadSweep(file));
+    await expect(runSweep({ sweepDir: join(dir, 'out'), groups: [plan], trainer: [process.execPath, '-e', 'process.exit(4)'], log: () => {} })).rejects.toThrow(
+      /warm start +estimators +seed 1 +\(rl sft\): FAILED: it exited with code 4/,
     );
   });
 });

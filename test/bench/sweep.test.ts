@@ -64,6 +64,8 @@ describe('sweep files', () => {
         expect(new Set(values).size).toBe(values.length);
       }
       expect(s.quick!.seeds).toBe(1);
+      // One shared SFT warm start per seed instead of one inside every run.
+      expect(planGroup(s).warmStart).toEqual({ command: 'sft', overrides: planGroup(s).configurations[0]!.overrides.filter((o) => !o.startsWith(`${s.swept}=`)) });
       expect(s.paper!.length).toBeGreaterThanOrEqual(4);
     }
     expect(planGroup(loadSweep(file('n'))).configurations.map((c) => c.overrides.at(-1))).toEqual(['rollout.n=4', 'rollout.n=8', 'rollout.n=16', 'rollout.n=32', 'rollout.n=64']);

@@ -226,6 +226,20 @@ for (const backend of ['cpu', 'wasm']) {
       });
     }
 
+    it('tokenLogProbs stays exact for very unlikely targets (log p ≈ −hundreds, no underflow)', async () => {
+      await selectBackend(backend);
+      const h = T(tf.tensor2d([[30, -20], [-25, 40]]));
+      const w = T(tf.tensor2d([[5, -5, 1], [-3, 4, 0]]));
+      const targets = T(tf.tensor1d([1, 0], 'int32'));
+      const r = tokenLogProbs(h, w, targets, { chunkSize: 1 });
+      const ref = referenceImpl<Fn>('tokenLogProbs')(h, w, targets) as unknown as { logProbs: tf.Tensor; entropy: tf.Tensor };
+      const got = r.logProbs.dataSync();
+      const want = ref.logProbs.dataSync();
+      expect(want[0]!).toBeLessThan(-200);
+      for (let i = 0; i < 2; i++) expect(Math.abs(got[i]! - want[i]!) / Math.abs(want[i]!)).toBeLessThan(1e-6);
+      tf.dispose([r.logProbs, r.entropy, ref.logProbs, ref.entropy]);
+    });
+
     it('tokenLogProbs reports each chunk and rejects bad arguments', async () => {
       await selectBackend(backend);
       const h = T(rnd([10, 4]));

@@ -131,11 +131,11 @@ describe(`transformer (${BACKEND})`, () => {
     });
   });
 
-  it('Llama (untied, no bias) saved by savePretrained matches the float64 implementation', () => {
+  it('Llama (untied, no bias) saved by savePretrained matches the float64 implementation', async () => {
     const cfg = makeConfig({ architecture: 'LlamaForCausalLM', hiddenSize: 24, intermediateSize: 40, numLayers: 2, numHeads: 3, numKvHeads: 1, vocabSize: 50, tieWordEmbeddings: false, ropeTheta: 500000 });
     const m = createTransformer(cfg, { seed: 4, std: 0.2 });
     const dir = path.join(tmp, 'llama');
-    savePretrained(m, dir);
+    await savePretrained(m, dir);
     m.dispose();
     const loaded = loadPretrained(dir);
     expect(loaded.config.architecture).toBe('LlamaForCausalLM');
@@ -155,11 +155,11 @@ describe(`transformer (${BACKEND})`, () => {
     loaded.dispose();
   });
 
-  it('round-trips through savePretrained/loadPretrained bit-exactly (single file and sharded), copying tokenizer files', () => {
+  it('round-trips through savePretrained/loadPretrained bit-exactly (single file and sharded), copying tokenizer files', async () => {
     const orig = readCheckpointTensors(qwenDir, expectedHfShapes(qwen.config).keys());
     for (const maxShardBytes of [undefined, 40_000]) {
       const out = path.join(tmp, `saved-${maxShardBytes ?? 'single'}`);
-      savePretrained(qwen, out, { tokenizerDir: qwenDir, maxShardBytes });
+      await savePretrained(qwen, out, { tokenizerDir: qwenDir, maxShardBytes });
       expect(fs.existsSync(path.join(out, 'tokenizer.json'))).toBe(true);
       expect(fs.existsSync(path.join(out, 'tokenizer_config.json'))).toBe(true);
       expect(fs.existsSync(path.join(out, 'model.safetensors.index.json'))).toBe(maxShardBytes !== undefined);
@@ -175,7 +175,7 @@ describe(`transformer (${BACKEND})`, () => {
       again.dispose();
     }
     // Saving over an existing directory replaces it and leaves no temp directories behind.
-    savePretrained(qwen, path.join(tmp, 'saved-single'));
+    await savePretrained(qwen, path.join(tmp, 'saved-single'));
     expect(fs.readdirSync(tmp).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });
 

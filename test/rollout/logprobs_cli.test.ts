@@ -67,7 +67,7 @@ describe('rl logprobs', () => {
     expect(command.name).toBe('logprobs');
   });
 
-  it('on the tabular policy: equals scoreResponses, and a candidate sums to log softmax(theta)', () => {
+  it('on the tabular policy: equals scoreResponses, and a candidate sums to log softmax(theta)', async () => {
     const tok = new CharTokenizer();
     const theta = [1.0, -0.5, 0.25];
     const cands = ['print(1)<|end|>', 'print(2)<|end|>', 'pass<|end|>'];
@@ -75,7 +75,7 @@ describe('rl logprobs', () => {
     const prompt = tok.encode(tok.applyChatTemplate(userMsg, { addGenerationPrompt: true }));
     const policy = createTabularPolicy({ vocabSize: tok.vocabSize, entries: [{ prompt, candidates: cands.map((c) => tok.encode(c)) }], initialLogits: [theta] }, tok);
     try {
-      const res = scoreCompletions(policy, tok, cands.map((completion) => ({ prompt: userMsg, completion })), { batchSize: 2 });
+      const res = await scoreCompletions(policy, tok, cands.map((completion) => ({ prompt: userMsg, completion })), { batchSize: 2 });
       const ref = policy.candidateLogProbs(0);
       res.forEach((r, j) => {
         expect(r.logprobs.reduce((s, v) => s + v, 0)).toBeCloseTo(ref[j]!, 5);

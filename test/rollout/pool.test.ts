@@ -67,7 +67,7 @@ describe('rollout pool (tabular policy)', () => {
     policy.logits.assign(tf.tensor2d([[0, 0, 0, 30], [0, 0, 30, 0]]));
     const stale = await workers.generate(prompts, 8, sampling);
     expect(stale).toEqual(before); // workers still hold the old version
-    const v = workers.broadcast();
+    const v = await workers.broadcast();
     expect(v).toBeGreaterThan(1);
     const fresh = await workers.generate(prompts, 8, sampling);
     expect(fresh.tokens.slice(0, 8).map((t) => tok.decode(t))).toEqual(new Array(8).fill('zz<|end|>'));
@@ -101,7 +101,7 @@ describe('rollout pool (tiny char transformer)', () => {
       const boost = tf.tidy(() => tf.add(emb, tf.mul(tf.oneHot([q], emb.shape[0]).reshape([emb.shape[0], 1]), 50)));
       emb.assign(boost);
       boost.dispose();
-      workers.broadcast();
+      await workers.broadcast();
       const c = await workers.generate(ps, 3, opts);
       expect(c.tokens).toEqual((await local.generate(ps, 3, opts)).tokens);
       expect(new Set(c.tokens.flat())).toEqual(new Set([q]));

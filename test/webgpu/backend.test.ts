@@ -1,5 +1,7 @@
 // The webgpu backend's report, how `auto` treats a CPU adapter, and the failure without any Vulkan driver.
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -43,17 +45,32 @@ describe('webgpu without a Vulkan driver', () => {
   it('--backend webgpu fails saying why and what to install', async () => {
     const r = await selectInChild('webgpu', { VK_ICD_FILENAMES: '/nonexistent/vulkan_icd.json', VK_DRIVER_FILES: '/nonexistent/vulkan_icd.json' });
     expect(r.ok).toBe(false);
-    expect(r.error).toMatch(/webgpu backend unavailable: no Vulkan driver found/);
+    // (without libvulkan1 at all, the loader is what is missing — also a clear answer)
+    expect(r.error).toMatch(/webgpu backend unavailable: (no Vulkan driver found|the Vulkan loader \(libvulkan\.so\.1\) is not installed)/);
     expect(r.error).toMatch(/mesa-vulkan-drivers from bookworm-backports/);
     expect(r.error).toMatch(/NVIDIA driver's Vulkan ICD/);
     expect(r.error).toMatch(/Available: .*wasm.*cpu/);
+  }, 90_000);
+
+  it('an ICD that yields no adapter is reported as such, with what to install', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'rl-icd-'));
+    const icd = path.join(dir, 'broken_icd.json');
+    writeFileSync(icd, JSON.stringify({ file_format_version: '1.0.0', ICD: { library_path: path.join(dir, 'libvulkan_missing.so'), api_version: '1.3.0' } }));
+    try {
+      const r = await selectInChild('webgpu', { VK_ICD_FILENAMES: icd, VK_DRIVER_FILES: icd });
+      expect(r.ok).toBe(false);
+      expect(r.error).toMatch(/no usable Vulkan adapter although ICDs are present \(broken_icd\.json\)|Vulkan loader \(libvulkan\.so\.1\) is not installed/);
+      expect(r.error).toMatch(/mesa-vulkan-drivers from bookworm-backports/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 90_000);
 
   it('auto falls back past webgpu and says why', async () => {
     const r = await selectInChild('auto', { VK_ICD_FILENAMES: '/nonexistent/vulkan_icd.json', VK_DRIVER_FILES: '/nonexistent/vulkan_icd.json' });
     expect(r.ok).toBe(true);
     expect(r.name).not.toBe('webgpu');
-    expect(r.reason).toMatch(/webgpu unavailable: no Vulkan driver found/);
+    expect(r.reason).toMatch(/webgpu unavailable: (no Vulkan driver found|the Vulkan loader)/);
   }, 90_000);
 });
 

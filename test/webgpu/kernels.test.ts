@@ -2,7 +2,7 @@
 // WGSL one registered in kernels/webgpu/) must match the reference implementation run on cpu — values and gradients.
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { activeImpl, applyRope, attention, cachedAttention, embeddingLookup, linear, referenceImpl, rmsNorm, ropeCosSin, ropeInvFreq, swiglu, tokenLogProbs } from '../../kernels/index.js';
+import { activeImpl, registerBackendImpl, unregisterBackendImpl, applyRope, attention, cachedAttention, embeddingLookup, linear, referenceImpl, rmsNorm, ropeCosSin, ropeInvFreq, swiglu, tokenLogProbs } from '../../kernels/index.js';
 import { WEBGPU_IMPLS } from '../../kernels/webgpu/index.js';
 import { closeness, haveWebgpu, randArray, randInts, runOn, useBackend } from './harness.js';
 
@@ -114,6 +114,30 @@ describe.skipIf(!ok)('fused ops on webgpu agree with the reference on cpu', () =
       });
     });
   });
+
+  // RL_WEBGPU_FUSED=0 runs the tfjs-op versions on webgpu: they must be right there too.
+  cases
+    .map((c, n) => [c, n] as const)
+    .filter(([c]) => c.op in WEBGPU_IMPLS)
+    .forEach(([c, n]) => {
+      it(`${c.op} #${n}, tfjs-op version on webgpu`, async () => {
+        const ref = await runOn('cpu', evaluate(c, referenceImpl(c.op)));
+        const impl = WEBGPU_IMPLS[c.op]!;
+        await useBackend('webgpu');
+        const wasActive = activeImpl(c.op) === 'backend:webgpu';
+        unregisterBackendImpl(c.op, 'webgpu');
+        try {
+          expect(activeImpl(c.op)).toBe('fused');
+          const got = await runOn('webgpu', evaluate(c, dispatching[c.op]!));
+          got.forEach((g, i) => {
+            const r = closeness(g, ref[i]!, c.tol?.atol ?? 1e-4, c.tol?.rtol ?? 1e-3);
+            expect(r.ok, `${c.op} ${i === 0 ? 'value' : `grad wrt input ${c.wrt[i - 1]}`}: ${r.worst}`).toBe(true);
+          });
+        } finally {
+          if (wasActive) registerBackendImpl(c.op, 'webgpu', impl);
+        }
+      });
+    });
 
   it.skipIf(process.env.RL_WEBGPU_FUSED === '0')('the webgpu implementations are the ones dispatched (so the cases above test them)', async () => {
     await useBackend('webgpu');

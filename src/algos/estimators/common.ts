@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { AdvantageArgs } from '../types.js';
 import { asFloat, expectMatrix, expectNumber, expectSameShape } from '../validate.js';
 import { type GroupLayout, layoutGroups } from '../groups.js';
+import { factsAbout, type MaskFacts } from '../mask_facts.js';
 
 export interface PreparedBatch {
   rewards: tf.Tensor2D;
@@ -11,6 +12,8 @@ export interface PreparedBatch {
   epsilon: number;
   normAdvByStd: boolean;
   gamma: number;
+  /** Facts about the mask given by the caller (undefined: the estimator reads what it needs itself). */
+  maskFacts?: MaskFacts;
 }
 
 /** Validates the arguments (naming the estimator in errors) and applies the defaults. Call inside tf.tidy. */
@@ -34,6 +37,7 @@ export function prepareBatch(who: string, args: AdvantageArgs, opts: { needsInde
     epsilon,
     normAdvByStd,
     gamma,
+    maskFacts: factsAbout(who, args.maskFacts, args.responseMask),
   };
 }
 

@@ -9,11 +9,11 @@ import { prepareBatch } from './common.js';
 export const reinforcePlusPlus: AdvantageEstimator = (args) =>
   tf.tidy(() => {
     const who = 'reinforce_plus_plus';
-    const { rewards, mask, gamma } = prepareBatch(who, args, { needsIndex: false });
-    const returns = discountedReturns(rewards, mask, gamma);
+    const { rewards, mask, gamma, maskFacts } = prepareBatch(who, args, { needsIndex: false });
+    const returns = discountedReturns(rewards, mask, gamma, maskFacts?.prefix);
     let whitened: tf.Tensor;
     try {
-      whitened = maskedWhiten(returns, mask);
+      whitened = maskedWhiten(returns, mask, true, maskFacts?.validCount);
     } catch (e) {
       throw new Error(`${who}: ${e instanceof Error ? e.message : String(e)}`);
     }

@@ -10,10 +10,10 @@ import { outcomeResult, prepareBatch, sequenceScores } from './common.js';
 export const reinforcePlusPlusBaseline: AdvantageEstimator = (args) =>
   tf.tidy(() => {
     const who = 'reinforce_plus_plus_baseline';
-    const { rewards, mask, layout } = prepareBatch(who, args);
+    const { rewards, mask, layout, maskFacts } = prepareBatch(who, args);
     const stats = groupScoreStats(sequenceScores(rewards), layout, groupMatrices(layout));
     const perToken = tf.mul(stats.deviation, mask);
-    const whitened = withContext(who, () => maskedWhiten(perToken, mask));
+    const whitened = withContext(who, () => maskedWhiten(perToken, mask, true, maskFacts?.validCount));
     return outcomeResult(tf.mul(whitened, mask) as tf.Tensor2D);
   });
 

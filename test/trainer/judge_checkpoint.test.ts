@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { judgeAll } from '../../src/trainer/judge.js';
+import { loadLatestCheckpoint, saveCheckpoint } from '../../src/trainer/checkpoint.js';
+import { AdamW } from '../../src/trainer/optimizer.js';
+import { tinyCharPolicy } from '../../src/trainer/policy_factory.js';
+import { validateConfig } from '../../src/config/load.js';
+import { SandboxUnavailableError } from '../../src/reward/index.js';
+import type { JudgeRequest, JudgeResult, SandboxProvider } from '../../src/reward/types.js';
+import { tmpDir } from './helpers.js';
+
+const cfg = validateConfig({ sandbox: { retries: 2, retry_delay_s: 0, concurrency: 2 } });
+const code = '```python\nprint(1)\n```';
+const tests = [{ type: 'stdio' as const, stdin: '', stdout: '1\n' }];
+const ok: JudgeResult = { cases: [{ verdict: 'pass', timeS: 0 }], passed: 1, total: 1, fraction: 1, allPassed: true };
+
+function provider(judge: (req: JudgeRequest) => Promise<JudgeResult>): SandboxProvider {
+  return { name: 'remote', judge, runCode: async () => { throw new Error('unused'); }, close: async () => {} };
+}
+
+describe('judgeAll', () => {
+  it('retries a sandbox that is down, then succeeds', async () => {
+    let calls = 0;
+    const logs: string[] = [];
+    const p = provider(async () => {
+      if (++calls < 3) throw new SandboxUnavailableError('connection refused');
+      return ok;
+    });
+    const r = await judgeAll(p, [code], [tests], cfg, (m) => logs.push(m));
+    expect(r).toEqual([{ score: 1, allPassed: true, noCode: false }]);
+    expect(calls).toBe(3);
+    expect(logs.join('\n')).toMatch(/retry 1\/2.*\n.*retry 2\/2/);
+  });
+
+  it('fails the step with a clear message once retries are spent', async () => {
+    const p = provider(async () => { throw new SandboxUnavailableError('docker daemon is not answering'); });
+    await expect(judgeAll(p, [code], [tests], cfg, () => {})).rejects.toThrow(/sandbox \(remote\) failed 3 times: docker daemon is not answering/);
+  });
+
+  it('does not send completions without a code block, and does not retry refused requests', async () => {
+    let calls = 0;
+    const p = provider(async () => { calls++; throw new Error('invalid request: tests.0.stdout'); });
+    expect(await judgeAll(p, ['no code here'], [tests], cfg, () => {})).toEqual([{ score: 0, allPassed: false, noCode: true }]);
+    expect(calls).toBe(0);
+    await expect(judgeAll(p, [code], [tests], cfg, () => {})).rejects.toThrow(/invalid request/);
+    expect(calls).toBe(1);
+  });
+});
+
+describe('checkpoints', () => {
+  it('round-trip the policy and optimizer state, and a failed save leaves the previous checkpoint as latest', async () => {
+    await tf.setBackend('cpu');
+    const run = tmpDir('rl-ckpt-');
+    const c = validateConfig({ model: { tiny: { hidden_size: 8, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 16 } } });
+    const bundle = tinyCharPolicy(c);
+    const opt = new AdamW(bundle.policy.trainableVariables, { betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 });
+    opt.step(bundle.policy.trainableVariables.map((v) => tf.onesLike(v)), 0.1);
+    await saveCheckpoint(run, 1, { bundle, optimizer: opt });
+    const broken = { ...bundle, save: async () => { throw new Error('disk full'); } };
+    await expect(saveCheckpoint(run, 2, { bundle: broken, optimizer: opt })).rejects.toThrow(/disk full/);
+    const ck = loadLatestCheckpoint(run)!;
+    expect(ck.step).toBe(1);
+    expect(ck.optimizerStep).toBe(1);
+    const first = bundle.policy.trainableVariables[0]!;
+    const m = ck.optimizerState.get(`${first.name}.exp_avg`)!;
+    expect(m[0]).toBeCloseTo(0.1, 6);
+    expect(fs.readdirSync(path.join(run, 'checkpoints')).sort()).toEqual(['latest', 'step_000001']);
+    expect(fs.existsSync(path.join(ck.modelDir, 'config.json'))).toBe(true);
+    opt.dispose();
+    await bundle.dispose();
+  });
+});
