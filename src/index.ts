@@ -17,3 +17,4 @@ export { runSft } from './trainer/sft.js';
 export { evaluatePassAtK } from './trainer/validate.js';
 export { buildPolicy, loadModelDir, type PolicyBundle } from './trainer/policy_factory.js';
 export { DockerSandbox, buildSandboxImage, startSandboxServer, dockerAvailable } from '../sandbox/index.js';
+export * as bench from './bench/index.js';

@@ -16,3 +16,11 @@ export const PALETTE = [
 export function colorFor(index: number): string {
   return PALETTE[index % PALETTE.length]!;
 }
+
+/** Dash patterns and marker shapes by position too: lines that coincide (same data) stay distinguishable. */
+export const DASHES = ['', '8 4', '2 3', '10 3 2 3', '5 2'] as const;
+export const MARKERS = ['circle', 'square', 'triangle', 'diamond'] as const;
+
+export function styleFor(index: number): { color: string; dash: string; marker: (typeof MARKERS)[number] } {
+  return { color: colorFor(index), dash: DASHES[index % DASHES.length]!, marker: MARKERS[index % MARKERS.length]! };
+}

@@ -155,7 +155,8 @@ export function perfTable(outcomes: PerfOutcome[]): string {
       rows.push([r.bench, r.metric, num(r.value), r.unit, num(r.baseline), ratio === undefined ? '' : `${num(ratio)}x`, r.note ?? '']);
     }
   }
-  const clean = (s: string): string => s.replace(/\|/g, '/').replace(/\n/g, ' ');
+  // Escaped pipes keep the table valid Markdown and still read fine in a terminal.
+  const clean = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => clean(r[i]!).length)));
   const line = (cells: string[]): string => `| ${cells.map((c, i) => clean(c).padEnd(widths[i]!)).join(' | ')} |`;
   return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');

@@ -1,5 +1,5 @@
 // The plots of one ablation group: held-out pass@k and the training curves, one line per configuration.
-import { colorFor } from './colors.js';
+import { styleFor } from './colors.js';
 import type { RunData } from './runs.js';
 import { curve, PASS1, PASS5 } from './summary.js';
 import { lineChart } from './svg.js';
@@ -12,13 +12,16 @@ export interface PlotSpec {
   yLabel: string;
   /** Validation metrics include step 0 (before training); training metrics start at step 1. */
   fromStep: number;
+  /** A rate in [0, 1]: the axis shows 0 and stops at 1. */
   rate: boolean;
+  /** Show 0 on the axis (a score). */
+  zero?: boolean;
 }
 
 export const PLOTS: PlotSpec[] = [
   { id: 'pass1', metric: PASS1, title: 'pass@1 on held-out problems', yLabel: 'pass@1', fromStep: 0, rate: true },
   { id: 'pass5', metric: PASS5, title: 'pass@5 on held-out problems', yLabel: 'pass@5', fromStep: 0, rate: true },
-  { id: 'reward', metric: 'critic/score/mean', title: 'training reward', yLabel: 'mean reward (critic/score/mean)', fromStep: 1, rate: false },
+  { id: 'reward', metric: 'critic/score/mean', title: 'training reward', yLabel: 'mean reward (critic/score/mean)', fromStep: 1, rate: false, zero: true },
   { id: 'entropy', metric: 'actor/entropy', title: 'policy entropy', yLabel: 'entropy (actor/entropy, nats)', fromStep: 1, rate: false },
   {
     id: 'response-length',
@@ -43,7 +46,7 @@ export function groupPlots(group: { group: string; title: string; labels: string
   for (const p of PLOTS) {
     const series = group.labels.map((label, i) => ({
       label,
-      color: colorFor(i),
+      ...styleFor(i),
       points: curve(
         runs.filter((r) => r.group === group.group && r.label === label),
         p.metric,
@@ -61,7 +64,7 @@ export function groupPlots(group: { group: string; title: string; labels: string
         xLabel: 'training step',
         yLabel: p.yLabel,
         series,
-        includeZero: p.rate,
+        includeZero: p.rate || p.zero === true,
         ...(p.rate ? { yCap: 1 } : {}),
       }),
     });

@@ -2,10 +2,15 @@
 // labelled axes with "nice" ticks, a title and a legend. No plotting library: the output is plain text.
 import type { CurvePoint } from './summary.js';
 
+export type MarkerShape = 'circle' | 'square' | 'triangle' | 'diamond';
+
 export interface ChartSeries {
   label: string;
   color: string;
   points: CurvePoint[];
+  /** stroke-dasharray; different dashes keep lines that coincide distinguishable. */
+  dash?: string;
+  marker?: MarkerShape;
 }
 
 export interface ChartSpec {
@@ -36,13 +41,13 @@ function niceStep(raw: number): number {
 }
 
 /** Evenly spaced round ticks covering [lo, hi], about `target` of them; the range widens to the outer ticks. */
-export function niceTicks(lo: number, hi: number, target = 5): { ticks: number[]; lo: number; hi: number; step: number } {
+export function niceTicks(lo: number, hi: number, target = 5, minStep = 0): { ticks: number[]; lo: number; hi: number; step: number } {
   if (!(hi > lo)) {
     const pad = lo === 0 ? 1 : Math.abs(lo) * 0.1;
     lo -= pad;
     hi += pad;
   }
-  const step = niceStep((hi - lo) / Math.max(1, target - 1));
+  const step = Math.max(minStep, niceStep((hi - lo) / Math.max(1, target - 1)));
   const first = Math.floor(lo / step + 1e-9) * step;
   const last = Math.ceil(hi / step - 1e-9) * step;
   const ticks: number[] = [];
@@ -71,12 +76,27 @@ function fitText(text: string, width: number, size: number, minSize: number, bol
   return { text: text.slice(0, keep) + '…', size: minSize };
 }
 
+/** A data-point marker; the shapes tell apart configurations whose lines coincide. */
+function marker(shape: MarkerShape, x: number, y: number, color: string, r: number): string {
+  const cls = `class="marker" fill="${color}"`;
+  switch (shape) {
+    case 'square':
+      return `<rect ${cls} x="${r2(x - r)}" y="${r2(y - r)}" width="${r2(2 * r)}" height="${r2(2 * r)}"/>`;
+    case 'triangle':
+      return `<polygon ${cls} points="${r2(x)},${r2(y - 1.25 * r)} ${r2(x + 1.15 * r)},${r2(y + 0.9 * r)} ${r2(x - 1.15 * r)},${r2(y + 0.9 * r)}"/>`;
+    case 'diamond':
+      return `<polygon ${cls} points="${r2(x)},${r2(y - 1.3 * r)} ${r2(x + 1.3 * r)},${r2(y)} ${r2(x)},${r2(y + 1.3 * r)} ${r2(x - 1.3 * r)},${r2(y)}"/>`;
+    default:
+      return `<circle ${cls} cx="${r2(x)}" cy="${r2(y)}" r="${r2(r)}"/>`;
+  }
+}
+
 /** The chart as a standalone SVG document (also valid inline in HTML). */
 export function lineChart(spec: ChartSpec): string {
   const W = spec.width ?? 720;
   const H = spec.height ?? 420;
   const longest = Math.max(8, ...spec.series.map((s) => s.label.length));
-  const legendW = Math.min(320, 44 + longest * 7.2);
+  const legendW = Math.min(320, 48 + longest * 7.2);
   const m = { top: spec.subtitle ? 62 : 46, left: 74, bottom: 58, right: legendW + 16 };
   const pw = W - m.left - m.right;
   const ph = H - m.top - m.bottom;
@@ -89,8 +109,13 @@ export function lineChart(spec: ChartSpec): string {
     yLo = 0;
     yHi = 1;
   }
-  if (spec.includeZero) yLo = Math.min(0, yLo);
-  const xT = niceTicks(all.length ? Math.min(...xs) : 0, all.length ? Math.max(...xs) : 1, 6);
+  if (spec.includeZero) {
+    yLo = Math.min(0, yLo);
+    // All zero (nothing solved yet): show the 0–1 range rather than a band around 0.
+    if (!(yHi > yLo) && yLo === 0) yHi = spec.yCap ?? 1;
+  }
+  // Steps are whole numbers: never a tick between two steps.
+  const xT = niceTicks(all.length ? Math.min(...xs) : 0, all.length ? Math.max(...xs) : 1, 6, 1);
   let yT = niceTicks(yLo, yHi, 6);
   if (spec.yCap !== undefined && yT.hi > spec.yCap && yHi <= spec.yCap) {
     yT = { ...yT, hi: spec.yCap, ticks: yT.ticks.filter((t) => t <= spec.yCap! + 1e-9) };
@@ -145,11 +170,12 @@ export function lineChart(spec: ChartSpec): string {
   for (const s of spec.series) {
     if (s.points.length === 0) continue;
     const pts = s.points.map((p) => `${r2(X(p.step))},${r2(Y(p.mean))}`).join(' ');
+    const dash = s.dash ? ` stroke-dasharray="${s.dash}"` : '';
     out.push(
-      `<polyline class="line" data-config="${escapeXml(s.label)}" points="${pts}" fill="none" stroke="${s.color}" stroke-width="2.2" stroke-linejoin="round" stroke-linecap="round"/>`,
+      `<polyline class="line" data-config="${escapeXml(s.label)}" points="${pts}" fill="none" stroke="${s.color}" stroke-width="2.2"${dash} stroke-linejoin="round"/>`,
     );
     if (s.points.length <= 40) {
-      for (const p of s.points) out.push(`<circle cx="${r2(X(p.step))}" cy="${r2(Y(p.mean))}" r="3" fill="${s.color}"/>`);
+      for (const p of s.points) out.push(marker(s.marker ?? 'circle', X(p.step), Y(p.mean), s.color, 3.2));
     }
   }
   out.push('</g>');
@@ -160,10 +186,12 @@ export function lineChart(spec: ChartSpec): string {
   spec.series.forEach((s, i) => {
     const y = m.top + 8 + i * 20;
     const text = s.points.length ? s.label : `${s.label} (no data)`;
+    const dash = s.dash ? ` stroke-dasharray="${s.dash}"` : '';
     out.push(
       `<g class="legend-item" data-config="${escapeXml(s.label)}">` +
-        `<line x1="${lx}" x2="${lx + 22}" y1="${y}" y2="${y}" stroke="${s.color}" stroke-width="3"/>` +
-        `<text x="${lx + 28}" y="${y + 4}" fill="#111">${escapeXml(text)}</text></g>`,
+        `<line x1="${lx}" x2="${lx + 26}" y1="${y}" y2="${y}" stroke="${s.color}" stroke-width="2.6"${dash}/>` +
+        marker(s.marker ?? 'circle', lx + 13, y, s.color, 3.2) +
+        `<text x="${lx + 32}" y="${y + 4}" fill="#111">${escapeXml(text)}</text></g>`,
     );
   });
   const bandNote = spec.series.some((s) => s.points.some((p) => p.n > 1));

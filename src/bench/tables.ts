@@ -16,20 +16,23 @@ export const DEFINITIONS = [
   'mean ± std over seeds: each seed has its own best step; the cells show the mean and the sample standard deviation (n−1) of the per-seed values. A cell with one seed shows its value alone.',
   'wall-clock: the whole run (training and validation) as done.json records it; for an unfinished run, the sum of timing_s/step so far. A shared warm start is not included.',
   'tokens/s: the mean of perf/throughput over the training steps.',
-  'seeds: finished runs / planned runs. Bold marks the best configuration of a group on pass@1 and on pass@5.',
+  'seeds: finished runs / planned runs. Bold marks the best configuration of a group on pass@1 and on pass@5 (none on a tie).',
 ];
 
-function argmax(xs: (number | null)[]): number {
+/** Index of the strictly highest value; -1 when it is shared (at the shown precision) or there is none. */
+function argmax(xs: (number | null)[], digits: number): number {
+  const shown = xs.map((x) => (x === null ? null : Number(x.toFixed(digits))));
   let best = -1;
-  for (let i = 0; i < xs.length; i++) if (xs[i] !== null && (best < 0 || xs[i]! > xs[best]!)) best = i;
+  for (let i = 0; i < shown.length; i++) if (shown[i] !== null && (best < 0 || shown[i]! > shown[best]!)) best = i;
+  if (best >= 0 && shown.filter((x) => x === shown[best]).length > 1) return -1;
   return best;
 }
 
 /** The group's rows, shaped like the paper's Table 7 plus cost columns. */
 export function configTable(g: GroupReport): Table {
   const planned = g.plan.seeds.length;
-  const best1 = g.configurations.length > 1 ? argmax(g.configurations.map((c) => c.pass1?.mean ?? null)) : -1;
-  const best5 = g.configurations.length > 1 ? argmax(g.configurations.map((c) => c.pass5?.mean ?? null)) : -1;
+  const best1 = g.configurations.length > 1 ? argmax(g.configurations.map((c) => c.pass1?.mean ?? null), DIGITS.pass) : -1;
+  const best5 = g.configurations.length > 1 ? argmax(g.configurations.map((c) => c.pass5?.mean ?? null), DIGITS.pass) : -1;
   const notes = new Map(g.plan.configurations.map((c) => [c.label, c.note]));
   return {
     header: ['configuration', 'seeds', 'best step', 'pass@1', 'pass@5', 'wall-clock (s)', 'tokens/s'],

@@ -23,6 +23,9 @@ export const command: CliCommand = {
       const d = a - b;
       console.log(`held-out pass@1: ${b.toFixed(3)} → ${a.toFixed(3)} (${d >= 0 ? '+' : ''}${d.toFixed(3)})`);
     }
-    console.log(s.interrupted ? `interrupted at step ${s.steps}; resume with --resume --out ${s.runDir}` : `run folder: ${s.runDir}`);
+    if (s.interrupted) {
+      console.log(`interrupted at step ${s.steps} (checkpoint saved); continue with --resume --out ${s.runDir}`);
+      process.exitCode = 130;
+    } else console.log(`run folder: ${s.runDir}`);
   },
 };

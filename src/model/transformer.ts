@@ -16,6 +16,7 @@ import {
   swiglu,
   tokenLogProbs,
 } from '../../kernels/index.js';
+import { dataSyncIfReadable } from '../backend/sync_read.js';
 import { sample, type SampleExtras } from '../rollout/sample.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import type { ModelConfig } from './config.js';
@@ -415,7 +416,10 @@ function checkIdsAndMask(ids: T2, mask: T2, vocab: number): void {
 function checkIds(ids: T2, vocab: number): void {
   if (ids.dtype !== 'int32') throw new Error(`ids must be int32, got ${ids.dtype}`);
   // Out-of-range ids would silently gather garbage (wasm) or zeros: check on the (small) id tensor.
-  const data = ids.dataSync();
+  // Ids that exist only in GPU memory (webgpu: slices/gathers of a batch) cannot be read synchronously;
+  // they are left unchecked rather than forcing a device round trip. Ids made from JS data are always checked.
+  const data = dataSyncIfReadable(ids);
+  if (data === null) return;
   for (let i = 0; i < data.length; i++) {
     const id = data[i]!;
     if (id < 0 || id >= vocab) throw new Error(`token id ${id} at flat index ${i} is outside the vocabulary [0, ${vocab})`);

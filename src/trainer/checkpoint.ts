@@ -14,13 +14,15 @@ export interface LoadedCheckpoint {
   modelDir: string;
   optimizerStep: number;
   optimizerState: Map<string, Float32Array>;
+  /** Wall-clock seconds the run had spent up to this checkpoint (summed over resumes). */
+  wallS: number;
 }
 
 function stepName(step: number): string {
   return `step_${String(step).padStart(6, '0')}`;
 }
 
-export async function saveCheckpoint(runDir: string, step: number, s: { bundle: PolicyBundle; optimizer: AdamW }): Promise<string> {
+export async function saveCheckpoint(runDir: string, step: number, s: { bundle: PolicyBundle; optimizer: AdamW; wallS: number }): Promise<string> {
   const root = path.join(runDir, 'checkpoints');
   fs.mkdirSync(root, { recursive: true });
   const final = path.join(root, stepName(step));
@@ -32,7 +34,7 @@ export async function saveCheckpoint(runDir: string, step: number, s: { bundle: 
     const state = new Map<string, { data: Float32Array; shape: number[] }>();
     for (const [name, t] of s.optimizer.stateTensors()) state.set(name, { data: (await t.data()) as Float32Array, shape: t.shape });
     writeSafetensors(path.join(tmp, 'optimizer.safetensors'), state);
-    fs.writeFileSync(path.join(tmp, 'state.json'), JSON.stringify({ step, optimizer_step: s.optimizer.t, saved_at: new Date().toISOString() }) + '\n');
+    fs.writeFileSync(path.join(tmp, 'state.json'), JSON.stringify({ step, optimizer_step: s.optimizer.t, wall_s: s.wallS, saved_at: new Date().toISOString() }) + '\n');
   } catch (e) {
     fs.rmSync(tmp, { recursive: true, force: true });
     throw e;
@@ -54,9 +56,9 @@ export function loadLatestCheckpoint(runDir: string): LoadedCheckpoint | null {
   const dir = path.join(root, fs.readFileSync(pointer, 'utf8').trim());
   const stateFile = path.join(dir, 'state.json');
   if (!fs.existsSync(stateFile)) throw new Error(`checkpoint ${dir} is incomplete (no state.json)`);
-  const state = JSON.parse(fs.readFileSync(stateFile, 'utf8')) as { step: number; optimizer_step: number };
+  const state = JSON.parse(fs.readFileSync(stateFile, 'utf8')) as { step: number; optimizer_step: number; wall_s?: number };
   const tensors = readSafetensors(path.join(dir, 'optimizer.safetensors'));
   const optimizerState = new Map<string, Float32Array>();
   for (const [k, v] of tensors) optimizerState.set(k, v.data);
-  return { dir, step: state.step, modelDir: path.join(dir, 'model'), optimizerStep: state.optimizer_step, optimizerState };
+  return { dir, step: state.step, modelDir: path.join(dir, 'model'), optimizerStep: state.optimizer_step, optimizerState, wallS: state.wall_s ?? 0 };
 }

@@ -29,6 +29,11 @@ export interface PolicyBundle {
   dispose(): Promise<void>;
 }
 
+function paramCount(model: Transformer): string {
+  const n = model.trainableVariables.reduce((a, v) => a + v.size, 0);
+  return n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : `${(n / 1e3).toFixed(1)}K`;
+}
+
 function tinyOptions(cfg: TrainConfig): TinyCharOptions {
   const t = cfg.model.tiny;
   return {
@@ -69,16 +74,14 @@ export async function loadModelDir(dir: string, opts: { workers?: number; spec?:
   const isChar = fs.existsSync(path.join(dir, CHAR_MARKER));
   const tokenizer = isChar ? new CharTokenizer() : await loadTokenizer(dir);
   const model = loadPretrained(dir, { tokenizer });
-  const params = model.trainableVariables.reduce((a, v) => a + v.size, 0);
   const spec: PolicySpec = opts.spec ?? { kind: 'hf', dir };
-  return bundleOf(model, tokenizer, `${dir} (${(params / 1e6).toFixed(2)}M parameters${isChar ? ', character tokenizer' : ''})`, isChar ? null : dir, spec, opts.workers ?? 0);
+  return bundleOf(model, tokenizer, `${dir} (${paramCount(model)} parameters${isChar ? ', character tokenizer' : ''})`, isChar ? null : dir, spec, opts.workers ?? 0);
 }
 
 export function tinyCharPolicy(cfg: TrainConfig): PolicyBundle {
   const options = tinyOptions(cfg);
   const { policy, tokenizer } = createTinyCharPolicy(options);
-  const params = policy.trainableVariables.reduce((a, v) => a + v.size, 0);
-  return bundleOf(policy, tokenizer, `tiny character-level transformer (${(params / 1e6).toFixed(2)}M parameters)`, null, { kind: 'tiny_char', options }, cfg.rollout.workers);
+  return bundleOf(policy, tokenizer, `tiny character-level transformer (${paramCount(policy)} parameters)`, null, { kind: 'tiny_char', options }, cfg.rollout.workers);
 }
 
 /** The run's policy: from a checkpoint when resuming, else model.path, else the tiny model. */

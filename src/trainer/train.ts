@@ -55,6 +55,7 @@ export async function train(cfg: TrainConfig, log: (msg: string) => void = conso
   const trainPrompts = encodePrompts(trainSet, tokenizer, cfg.data.max_prompt_length, log);
 
   let startStep = 0;
+  const wallBefore = ckpt?.wallS ?? 0;
   if (ckpt) {
     startStep = ckpt.step;
     metricsLog.truncateAfter(startStep);
@@ -120,6 +121,9 @@ export async function train(cfg: TrainConfig, log: (msg: string) => void = conso
         len: m['response_length/mean']!.toFixed(0),
         's/step': m['timing_s/step']!.toFixed(1),
       });
+      // Steps are compute plus already-settled promises: yield to the event loop so a pending SIGINT is delivered
+      // now, before the checkpoint decision.
+      await new Promise((r) => setImmediate(r));
       const last = step === total;
       if ((cfg.trainer.test_freq > 0 && step % cfg.trainer.test_freq === 0) || last) {
         const v = await runValidation(step);
@@ -127,7 +131,7 @@ export async function train(cfg: TrainConfig, log: (msg: string) => void = conso
       }
       if ((cfg.trainer.save_freq > 0 && step % cfg.trainer.save_freq === 0) || last || interrupted) {
         const t = Date.now();
-        await saveCheckpoint(runDir, step, { bundle, optimizer });
+        await saveCheckpoint(runDir, step, { bundle, optimizer, wallS: wallBefore + (Date.now() - t0) / 1000 });
         progress.log(`checkpoint: step ${step} (${((Date.now() - t) / 1000).toFixed(1)}s)`);
       }
       if (interrupted) break;
@@ -142,7 +146,7 @@ export async function train(cfg: TrainConfig, log: (msg: string) => void = conso
   }
   summary.interrupted = interrupted;
   if (!interrupted) {
-    fs.writeFileSync(path.join(runDir, 'done.json'), JSON.stringify({ steps: total, wall_s: (Date.now() - t0) / 1000 }) + '\n');
+    fs.writeFileSync(path.join(runDir, 'done.json'), JSON.stringify({ steps: total, wall_s: wallBefore + (Date.now() - t0) / 1000 }) + '\n');
   }
   return summary;
 }

@@ -68,6 +68,14 @@ describe('report from hand-made runs', () => {
     expect(report.html).toContain('12.0 ± 2.8');
   });
 
+  it('bolds no configuration when the best value is shared', () => {
+    const dir = tempDir();
+    const plan = planGroup(loadSweep(writeSweep(dir, { labels: ['a', 'b'], seeds: 1 })));
+    for (const l of ['a', 'b']) writeRun(runDir(dir, 'estimators', l, 1), [{ step: 0, 'val/pass@1': 0, 'val/pass@5': 0 }], { steps: 0, wall_s: 1 });
+    const runs = ['a', 'b'].map((l) => loadRun(runDir(dir, 'estimators', l, 1), { group: 'estimators', label: l, seed: 1 }));
+    expect(buildReport([{ plan, runs }]).markdown).not.toContain('**');
+  });
+
   it('merges a step logged twice after a resume (latest wins) and tolerates a torn last line only', () => {
     const text = [
       JSON.stringify({ step: 0, 'val/pass@1': 0.1 }),

@@ -62,6 +62,14 @@ describe('sweep plots', () => {
     expect(new Set(colourOf.values()).size).toBe(labels.length);
   });
 
+  it('also vary dash and marker shape, so coinciding lines stay distinguishable', () => {
+    const { all } = parseXml(plots[0]!.svg);
+    const lines = all.filter((e) => e.name === 'polyline');
+    expect(new Set(lines.map((l) => l.attrs['stroke-dasharray'] ?? 'solid')).size).toBe(labels.length);
+    const legendMarkers = byClass(all, 'legend-item').map((g) => g.children.find((c) => (c.attrs.class ?? '') === 'marker')!.name + (g.children.find((c) => c.attrs.class === 'marker')!.attrs.points?.split(' ').length ?? 0));
+    expect(new Set(legendMarkers).size).toBe(labels.length);
+  });
+
   it('have a title, axis labels and numeric ticks', () => {
     for (const p of plots) {
       const { all } = parseXml(p.svg);
@@ -119,6 +127,16 @@ describe('lineChart', () => {
       expect(textOf(el).endsWith('…')).toBe(true);
       expect(Number(el.attrs.x) + textOf(el).length * size * glyph).toBeLessThanOrEqual(720);
     }
+  });
+
+  it('puts x ticks on whole steps and shows 0–1 for a rate that is still all zero', () => {
+    const flat = [0, 1, 2].map((step) => ({ step, mean: 0, min: 0, max: 0, n: 1 }));
+    const { all } = parseXml(lineChart({ title: 't', xLabel: 'step', yLabel: 'pass@1', includeZero: true, yCap: 1, series: [{ label: 'a', color: PALETTE[0], points: flat }] }));
+    const ticks = byClass(all, 'tick-labels')[0]!.children.map((c) => Number(textOf(c)));
+    const yTicks = ticks.slice(0, ticks.length - 3);
+    expect(ticks.slice(-3)).toEqual([0, 1, 2]);
+    expect(Math.min(...yTicks)).toBe(0);
+    expect(Math.max(...yTicks)).toBe(1);
   });
 
   it('niceTicks covers the range with round steps', () => {

@@ -57,12 +57,13 @@ describe('checkpoints', () => {
     const bundle = tinyCharPolicy(c);
     const opt = new AdamW(bundle.policy.trainableVariables, { betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 });
     opt.step(bundle.policy.trainableVariables.map((v) => tf.onesLike(v)), 0.1);
-    await saveCheckpoint(run, 1, { bundle, optimizer: opt });
+    await saveCheckpoint(run, 1, { bundle, optimizer: opt, wallS: 12.5 });
     const broken = { ...bundle, save: async () => { throw new Error('disk full'); } };
-    await expect(saveCheckpoint(run, 2, { bundle: broken, optimizer: opt })).rejects.toThrow(/disk full/);
+    await expect(saveCheckpoint(run, 2, { bundle: broken, optimizer: opt, wallS: 20 })).rejects.toThrow(/disk full/);
     const ck = loadLatestCheckpoint(run)!;
     expect(ck.step).toBe(1);
     expect(ck.optimizerStep).toBe(1);
+    expect(ck.wallS).toBe(12.5);
     const first = bundle.policy.trainableVariables[0]!;
     const m = ck.optimizerState.get(`${first.name}.exp_avg`)!;
     expect(m[0]).toBeCloseTo(0.1, 6);

@@ -85,4 +85,34 @@ describe('rl train (CLI)', () => {
     expect(fail.code).not.toBe(0);
     expect(fail.stderr).toMatch(/train\.jsonl line 2/);
   });
+
+  it('SIGINT finishes the step, saves a checkpoint and exits 130; --resume completes the run', async () => {
+    const out = tmpDir('rl-int-');
+    const args = [...BASE, '--steps', '200', 'trainer.save_freq=0', 'trainer.test_freq=0', 'trainer.val_max_problems=1', '--out', out];
+    const child = rlAsync(args);
+    let text = '';
+    child.stderr.on('data', (d) => (text += d));
+    child.stdout.on('data', (d) => (text += d));
+    await new Promise<void>((resolve, reject) => {
+      const t0 = Date.now();
+      const poll = setInterval(() => {
+        if (/step 1\/200/.test(text)) {
+          clearInterval(poll);
+          child.kill('SIGINT');
+          resolve();
+        } else if (Date.now() - t0 > 120_000 || child.exitCode !== null) {
+          clearInterval(poll);
+          reject(new Error(`no step finished: ${text}`));
+        }
+      }, 20);
+    });
+    const code = await new Promise<number | null>((r) => child.once('close', (c) => r(c)));
+    expect(code, text).toBe(130);
+    expect(text).toMatch(/interrupted at step \d/);
+    expect(fs.existsSync(path.join(out, 'checkpoints', 'latest'))).toBe(true);
+    expect(fs.existsSync(path.join(out, 'done.json'))).toBe(false);
+    const r = rl([...args, '--resume']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'done.json'), 'utf8')).steps).toBe(200);
+  });
 });

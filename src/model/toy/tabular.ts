@@ -38,10 +38,7 @@ interface RowState {
 }
 
 class TabularCache implements KVCache {
-  constructor(
-    readonly rows: RowState[],
-    readonly theta: Float32Array,
-  ) {}
+  constructor(readonly rows: RowState[]) {}
   dispose(): void {
     this.rows.length = 0;
   }
@@ -118,35 +115,47 @@ export class TabularPolicy implements Policy, Decoder {
     return row.map((v) => v - lse);
   }
 
-  /** Next-token logits given an entry and the response so far, written into out (length V). */
-  private nextLogits(theta: Float32Array, entry: number, response: number[], out: Float32Array): void {
-    const cands = this.entries[entry]!.candidates;
-    const t = response.length;
-    const groups = new Map<number, number[]>();
-    cands.forEach((c, j) => {
-      if (c.length > t && isPrefix(response, c)) {
-        const g = groups.get(c[t]!);
-        const v = theta[entry * this.maxCandidates + j]!;
-        if (g) g.push(v);
-        else groups.set(c[t]!, [v]);
-      }
-    });
-    if (groups.size === 0) {
-      out.fill(0); // nothing left to say (after a complete candidate): uniform, finite
-      return;
-    }
-    out.fill(TABULAR_ABSENT_LOGIT);
-    for (const [tok, vs] of groups) {
-      const m = Math.max(...vs);
-      out[tok] = m + Math.log(vs.reduce((s, v) => s + Math.exp(v - m), 0));
-    }
-  }
-
-  private logitsFor(cache: TabularCache): tf.Tensor2D {
+  /**
+   * Next-token logits [N, V] for each (entry, response so far): a token's logit is the log-sum-exp of theta over
+   * the candidates that agree with the response and continue with that token; tokens no candidate allows get
+   * TABULAR_ABSENT_LOGIT; a position after a complete candidate is uniform (0). The structure is built in JS,
+   * theta stays on the device (webgpu cannot read it back synchronously once the optimizer has updated it).
+   */
+  private nextLogits(positions: RowState[]): tf.Tensor2D {
     const V = this.vocabSize;
-    const out = new Float32Array(cache.rows.length * V);
-    cache.rows.forEach((r, b) => this.nextLogits(cache.theta, r.entry, r.response, out.subarray(b * V, (b + 1) * V)));
-    return tf.tensor2d(out, [cache.rows.length, V]);
+    const C = this.maxCandidates;
+    const E = this.entries.length;
+    const N = positions.length;
+    const rowEntry = new Float32Array(N * E);
+    const member = new Float32Array(N * V * C); // [n, tok, j] = 1: candidate j agrees and continues with tok
+    const hasTok = new Float32Array(N * V);
+    const notConsistent = new Float32Array(N * C).fill(1);
+    const live = new Float32Array(N); // 1 when some candidate continues (else the row is uniform)
+    positions.forEach(({ entry, response }, n) => {
+      rowEntry[n * E + entry] = 1;
+      const t = response.length;
+      this.entries[entry]!.candidates.forEach((c, j) => {
+        if (c.length > t && isPrefix(response, c)) {
+          member[(n * V + c[t]!) * C + j] = 1;
+          hasTok[n * V + c[t]!] = 1;
+          notConsistent[n * C + j] = 0;
+          live[n] = 1;
+        }
+      });
+    });
+    return tf.tidy(() => {
+      const theta = tf.matMul(tf.tensor2d(rowEntry, [N, E]), this.logits); // [N, C]
+      const x = tf.add(theta, tf.mul(tf.tensor2d(notConsistent, [N, C]), -1e9));
+      const xmax = tf.max(x, 1, true); // [N, 1]
+      const e = tf.reshape(tf.exp(tf.sub(x, xmax)), [N, C, 1]);
+      const sums = tf.reshape(tf.matMul(tf.tensor3d(member, [N, V, C]), e), [N, V]);
+      const has = tf.tensor2d(hasTok, [N, V]);
+      const notHas = tf.sub(1, has);
+      // log(1) = 0 where no candidate continues with the token: finite before it is replaced.
+      const lse = tf.add(tf.log(tf.add(sums, notHas)), xmax);
+      const absent = tf.mul(tf.mul(notHas, tf.reshape(tf.tensor1d(live), [N, 1])), TABULAR_ABSENT_LOGIT);
+      return tf.add(tf.mul(has, lse), absent) as tf.Tensor2D;
+    });
   }
 
   /** Real (mask = 1) tokens of each row, with their column indices. */
@@ -171,8 +180,8 @@ export class TabularPolicy implements Policy, Decoder {
 
   prefill(ids: tf.Tensor2D, attentionMask: tf.Tensor2D, _maxTotalLength: number): { logits: tf.Tensor2D; cache: KVCache } {
     const rows = TabularPolicy.realTokens(ids, attentionMask).map((r, b) => ({ entry: this.entryOf(r.tokens, `row ${b}`), response: [] }));
-    const cache = new TabularCache(rows, this.logits.dataSync() as Float32Array);
-    return { logits: this.logitsFor(cache), cache };
+    const cache = new TabularCache(rows);
+    return { logits: this.nextLogits(cache.rows), cache };
   }
 
   decodeStep(ids: tf.Tensor2D, cache: KVCache): tf.Tensor2D {
@@ -180,23 +189,30 @@ export class TabularPolicy implements Policy, Decoder {
     const next = ids.dataSync();
     if (next.length !== c.rows.length) throw new Error(`tabular decodeStep: ${next.length} ids for ${c.rows.length} cached rows`);
     c.rows.forEach((r, b) => r.response.push(next[b]!));
-    return this.logitsFor(c);
+    return this.nextLogits(c.rows);
   }
 
   forwardLogits(ids: tf.Tensor2D, attentionMask: tf.Tensor2D): tf.Tensor3D {
     const [B, L] = ids.shape;
     const V = this.vocabSize;
-    const theta = this.logits.dataSync() as Float32Array;
-    const out = new Float32Array(B * L * V); // padding and in-prompt positions: uniform (0)
+    const positions: RowState[] = [];
+    const flatIndex: number[] = []; // b·L + col of each position
     TabularPolicy.realTokens(ids, attentionMask).forEach((r, b) => {
       const entry = this.entryStarting(r.tokens, `row ${b}`);
       const P = this.entries[entry]!.prompt.length;
       for (let k = P - 1; k < r.tokens.length; k++) {
-        const col = r.cols[k]!;
-        this.nextLogits(theta, entry, r.tokens.slice(P, k + 1), out.subarray((b * L + col) * V, (b * L + col + 1) * V));
+        positions.push({ entry, response: r.tokens.slice(P, k + 1) });
+        flatIndex.push(b * L + r.cols[k]!);
       }
     });
-    return tf.tensor3d(out, [B, L, V]);
+    if (positions.length === 0) return tf.zeros([B, L, V]);
+    // Scatter by a one-hot matmul; padding and in-prompt positions stay uniform (0).
+    const place = new Float32Array(B * L * positions.length);
+    flatIndex.forEach((f, n) => (place[f * positions.length + n] = 1));
+    return tf.tidy(() => {
+      const logits = this.nextLogits(positions);
+      return tf.reshape(tf.matMul(tf.tensor2d(place, [B * L, positions.length]), logits), [B, L, V]) as tf.Tensor3D;
+    });
   }
 
   scoreResponses(args: ScoreArgs): { logProbs: tf.Tensor2D; entropy?: tf.Tensor2D } {
