@@ -50,22 +50,28 @@ function queryBlock(groups: number, l: number, s: number): number {
   return Math.max(1, Math.min(l, Math.floor(blockElements / (groups * s))));
 }
 
-/** Query rows [G·Lc, d] of kv group g of row b, positions l0..l0+lc. */
-function queryRows(q: T4, b: number, g: number, groups: number, l0: number, lc: number): T2 {
-  const d = q.shape[3];
-  return tf.reshape(tf.slice(q, [b, g * groups, l0, 0], [1, groups, lc, d]), [groups * lc, d]) as T2;
+/**
+ * The per-(row, kv head) pieces of a [B, H, L, d] tensor in ONE Unpack kernel: on wasm a Slice costs time
+ * proportional to its INPUT, so B·Hkv slices of the whole tensor would be quadratic in the batch.
+ * With `groups`, each piece is [G, L, d] (the query heads sharing a kv head); otherwise [L, d].
+ */
+function pairPieces(x: T4, hkv: number, groups: number): tf.Tensor[] {
+  const [b, , l, d] = x.shape;
+  return tf.unstack(tf.reshape(x, groups === 0 ? [b * hkv, l, d] : [b * hkv, groups, l, d]));
 }
 
-function kvRows(x: T4, b: number, g: number): T2 {
-  const [, , s, d] = x.shape;
-  return tf.reshape(tf.slice(x, [b, g, 0, 0], [1, 1, s, d]), [s, d]) as T2;
+/** Rows [G·Lc, d] of one pair's [G, L, d] piece, positions l0..l0+lc. */
+function blockRows(piece: tf.Tensor, l0: number, lc: number): T2 {
+  const [g, l, d] = piece.shape as [number, number, number];
+  const sub = lc === l ? piece : tf.slice(piece, [0, l0, 0], [g, lc, d]);
+  return tf.reshape(sub, [g * lc, d]) as T2;
 }
 
-/** softmax(q·kᵀ·scale + bias) for one block, [G·Lc, S]; bias [Lc, S] broadcast over the G heads (wasm's Tile is slow). */
-function blockProbs(qRows: T2, kT: T2, bias: T3, b: number, l0: number, lc: number, groups: number, scale: number): T2 {
+/** softmax(q·kᵀ·scale + bias) for one block, [G·Lc, S]; bias [L, S] broadcast over the G heads (wasm's Tile is slow). */
+function blockProbs(qRows: T2, kT: T2, bias: tf.Tensor, l0: number, lc: number, groups: number, scale: number): T2 {
   const s = kT.shape[1];
   const scores = tf.reshape(tf.mul(tf.matMul(qRows, kT), scale), [groups, lc, s]);
-  const bb = tf.reshape(tf.slice(bias, [b, l0, 0], [1, lc, s]), [1, lc, s]);
+  const bb = lc === bias.shape[0] ? bias : tf.slice(bias, [l0, 0], [lc, s]);
   return tf.reshape(tf.softmax(tf.add(scores, bb)), [groups * lc, s]) as T2;
 }
 
@@ -75,30 +81,31 @@ function attentionForwardLoop(q: T4, k: T4, v: T4, bias: T3): T4 {
   const groups = hq / hkv;
   const scale = 1 / Math.sqrt(d);
   const lb = queryBlock(groups, l, s);
+  const qp = pairPieces(q, hkv, groups);
+  const kp = pairPieces(k, hkv, 0);
+  const vp = pairPieces(v, hkv, 0);
+  const bp = tf.unstack(bias);
   const outs: tf.Tensor[] = [];
-  for (let b = 0; b < bsz; b++) {
-    for (let g = 0; g < hkv; g++) {
-      outs.push(
-        tf.tidy(() => {
-          const kT = tf.transpose(kvRows(k, b, g)) as T2; // [d, S], once per (row, kv head)
-          const vg = kvRows(v, b, g);
-          const blocks: tf.Tensor[] = [];
-          for (let l0 = 0; l0 < l; l0 += lb) {
-            const lc = Math.min(lb, l - l0);
-            const p = blockProbs(queryRows(q, b, g, groups, l0, lc), kT, bias, b, l0, lc, groups, scale);
-            blocks.push(tf.reshape(tf.matMul(p, vg), [groups, lc, d]));
-          }
-          return blocks.length === 1 ? blocks[0]! : tf.concat(blocks, 1);
-        }),
-      );
-    }
+  for (let i = 0; i < bsz * hkv; i++) {
+    outs.push(
+      tf.tidy(() => {
+        const kT = tf.transpose(kp[i]!) as T2; // [d, S], once per (row, kv head)
+        const blocks: tf.Tensor[] = [];
+        for (let l0 = 0; l0 < l; l0 += lb) {
+          const lc = Math.min(lb, l - l0);
+          const p = blockProbs(blockRows(qp[i]!, l0, lc), kT, bp[Math.floor(i / hkv)]!, l0, lc, groups, scale);
+          blocks.push(tf.reshape(tf.matMul(p, vp[i] as T2), [groups, lc, d]));
+        }
+        return blocks.length === 1 ? blocks[0]! : tf.concat(blocks, 1);
+      }),
+    );
   }
-  const out = tf.reshape(tf.concat(outs, 0), [bsz, hq, l, d]) as T4;
-  tf.dispose(outs);
+  const out = tf.reshape(tf.stack(outs, 0), [bsz, hq, l, d]) as T4;
+  tf.dispose([...outs, ...qp, ...kp, ...vp, ...bp]);
   return out;
 }
 
-const attentionFused = customOp((q: T4, k: T4, v: T4, bias: T3, save: tf.GradSaveFunc) => {
+export const attentionLoop = customOp((q: T4, k: T4, v: T4, bias: T3, save: tf.GradSaveFunc) => {
   const out = attentionForwardLoop(q, k, v, bias);
   save([q, k, v, bias, out]);
   return {
@@ -110,49 +117,53 @@ const attentionFused = customOp((q: T4, k: T4, v: T4, bias: T3, save: tf.GradSav
       const groups = hq / hkv;
       const scale = 1 / Math.sqrt(d);
       const lb = queryBlock(groups, l, s);
+      const qp = pairPieces(qs, hkv, groups);
+      const op = pairPieces(os, hkv, groups);
+      const dOp = pairPieces(dOut, hkv, groups);
+      const kp = pairPieces(ks, hkv, 0);
+      const vp = pairPieces(vs, hkv, 0);
+      const bp = tf.unstack(bs);
       const dqs: tf.Tensor[] = [];
       const dks: tf.Tensor[] = [];
       const dvs: tf.Tensor[] = [];
-      for (let b = 0; b < bsz; b++) {
-        for (let g = 0; g < hkv; g++) {
-          const kg = tf.tidy(() => kvRows(ks, b, g));
-          const kT = tf.tidy(() => tf.transpose(kg) as T2);
-          const vT = tf.tidy(() => tf.transpose(kvRows(vs, b, g)) as T2);
-          let dkT: tf.Tensor = tf.zeros([d, s]);
-          let dvT: tf.Tensor = tf.zeros([d, s]);
-          const dqBlocks: tf.Tensor[] = [];
-          for (let l0 = 0; l0 < l; l0 += lb) {
-            const lc = Math.min(lb, l - l0);
-            const [dqb, nextK, nextV] = tf.tidy(() => {
-              const qr = queryRows(qs, b, g, groups, l0, lc);
-              const p = blockProbs(qr, kT, bs, b, l0, lc, groups, scale); // [G·Lc, S]
-              const dO = queryRows(dOut, b, g, groups, l0, lc);
-              const o = queryRows(os, b, g, groups, l0, lc);
-              const dP = tf.matMul(dO, vT); // [G·Lc, S]
-              // softmax backward: dS = p ⊙ (dP − rowsum(dP ⊙ p)), and rowsum(dP ⊙ p) = rowsum(dO ⊙ O).
-              const dS = tf.mul(p, tf.sub(dP, tf.sum(tf.mul(dO, o), -1, true)));
-              const dq = tf.reshape(tf.mul(tf.matMul(dS, kg), scale), [groups, lc, d]);
-              // dK = dSᵀ·Q and dV = Pᵀ·dO, accumulated transposed ([d, S]) so only the small d-side is transposed.
-              const nk = tf.add(dkT, tf.mul(tf.matMul(tf.transpose(qr), dS), scale));
-              const nv = tf.add(dvT, tf.matMul(tf.transpose(dO), p));
-              return [dq, nk, nv];
-            });
-            dqBlocks.push(dqb!);
-            tf.dispose([dkT, dvT]);
-            dkT = nextK!;
-            dvT = nextV!;
-          }
-          dqs.push(dqBlocks.length === 1 ? dqBlocks[0]! : tf.concat(dqBlocks, 1));
-          if (dqBlocks.length > 1) tf.dispose(dqBlocks);
-          dks.push(tf.transpose(dkT));
-          dvs.push(tf.transpose(dvT));
-          tf.dispose([kg, kT, vT, dkT, dvT]);
+      for (let i = 0; i < bsz * hkv; i++) {
+        const kg = kp[i] as T2;
+        const kT = tf.transpose(kg) as T2;
+        const vT = tf.transpose(vp[i]!) as T2;
+        let dkT: tf.Tensor = tf.zeros([d, s]);
+        let dvT: tf.Tensor = tf.zeros([d, s]);
+        const dqBlocks: tf.Tensor[] = [];
+        for (let l0 = 0; l0 < l; l0 += lb) {
+          const lc = Math.min(lb, l - l0);
+          const [dqb, nextK, nextV] = tf.tidy(() => {
+            const qr = blockRows(qp[i]!, l0, lc);
+            const p = blockProbs(qr, kT, bp[Math.floor(i / hkv)]!, l0, lc, groups, scale); // [G·Lc, S]
+            const dO = blockRows(dOp[i]!, l0, lc);
+            const o = blockRows(op[i]!, l0, lc);
+            const dP = tf.matMul(dO, vT); // [G·Lc, S]
+            // softmax backward: dS = p ⊙ (dP − rowsum(dP ⊙ p)), and rowsum(dP ⊙ p) = rowsum(dO ⊙ O).
+            const dS = tf.mul(p, tf.sub(dP, tf.sum(tf.mul(dO, o), -1, true)));
+            const dq = tf.reshape(tf.mul(tf.matMul(dS, kg), scale), [groups, lc, d]);
+            // dK = dSᵀ·Q and dV = Pᵀ·dO, accumulated transposed ([d, S]) so only the small d-side is transposed.
+            const nk = tf.add(dkT, tf.mul(tf.matMul(tf.transpose(qr), dS), scale));
+            const nv = tf.add(dvT, tf.matMul(tf.transpose(dO), p));
+            return [dq, nk, nv];
+          });
+          dqBlocks.push(dqb!);
+          tf.dispose([dkT, dvT]);
+          dkT = nextK!;
+          dvT = nextV!;
         }
+        dqs.push(dqBlocks.length === 1 ? dqBlocks[0]! : tf.concat(dqBlocks, 1));
+        if (dqBlocks.length > 1) tf.dispose(dqBlocks);
+        dks.push(tf.transpose(dkT));
+        dvs.push(tf.transpose(dvT));
+        tf.dispose([kT, vT, dkT, dvT]);
       }
-      const dq = tf.reshape(tf.concat(dqs, 0), [bsz, hq, l, d]);
+      const dq = tf.reshape(tf.stack(dqs, 0), [bsz, hq, l, d]);
       const dk = tf.reshape(tf.stack(dks, 0), [bsz, hkv, s, d]);
       const dv = tf.reshape(tf.stack(dvs, 0), [bsz, hkv, s, d]);
-      tf.dispose([...dqs, ...dks, ...dvs]);
+      tf.dispose([...dqs, ...dks, ...dvs, ...qp, ...op, ...dOp, ...kp, ...vp, ...bp]);
       return [dq, dk, dv, tf.zerosLike(bs)];
     },
   };
@@ -174,7 +185,7 @@ function batchedProbs(q: T4, k: T4, bias: T3): T3 {
   return tf.reshape(tf.softmax(biased), [bsz * hkv, groups * l, s]) as T3;
 }
 
-const attentionBatched = customOp((q: T4, k: T4, v: T4, bias: T3, save: tf.GradSaveFunc) => {
+export const attentionBatched = customOp((q: T4, k: T4, v: T4, bias: T3, save: tf.GradSaveFunc) => {
   const [bsz, hq, l, d] = q.shape;
   const [, hkv, s] = k.shape;
   const out = tf.tidy(() => tf.reshape(tf.matMul(batchedProbs(q, k, bias), tf.reshape(v, [bsz * hkv, s, d])), [bsz, hq, l, d]) as T4);
@@ -200,10 +211,32 @@ const attentionBatched = customOp((q: T4, k: T4, v: T4, bias: T3, save: tf.GradS
   };
 }) as (q: T4, k: T4, v: T4, bias: T3) => T4;
 
+/** Multiply-adds of one (row, kv head) score matmul below which the batched path wins (kernel overhead). */
+let loopMinWork = 2 ** 21;
+
+export function setAttentionLoopMinWork(n: number): number {
+  const prev = loopMinWork;
+  loopMinWork = n;
+  return prev;
+}
+
+/**
+ * Which fused path a shape takes. The per-(row, kv head) loop runs fast 2-D matmuls but ~10 kernels per pair
+ * per pass; the batched path runs few kernels but wasm's batched matmul (batch > 1) is ~10x slower per FLOP.
+ * Batched only when each pair's work is small AND the whole score tensor fits one block.
+ */
+export function attentionPath(q: readonly number[], k: readonly number[], backend = tf.getBackend()): 'batched' | 'loop' {
+  // wasm (with the Slice fix of kernels/wasm): the loop measured 3–9x faster than the batched path at every
+  // shape tried, from 64 rows × 130 tokens (d = 16) to 2 rows × 512 tokens (d = 64).
+  if (backend === 'wasm') return 'loop';
+  const [bsz, hq, l, d] = q as [number, number, number, number];
+  const [, hkv, s] = k as [number, number, number, number];
+  const pairWork = (hq / hkv) * l * s * d!;
+  return bsz! * hq! * l! * s! <= blockElements && pairWork < loopMinWork ? 'batched' : 'loop';
+}
+
 function attentionDispatch(q: T4, k: T4, v: T4, bias: T3): T4 {
-  const [bsz, hq, l] = q.shape;
-  const s = k.shape[2];
-  return bsz * hq * l * s <= blockElements ? attentionBatched(q, k, v, bias) : attentionFused(q, k, v, bias);
+  return attentionPath(q.shape, k.shape) === 'batched' ? attentionBatched(q, k, v, bias) : attentionLoop(q, k, v, bias);
 }
 
 /** q [B, Hq, L, d], k/v [B, Hkv, S, d], bias [B, L, S] → [B, Hq, L, d]. Differentiable. */

@@ -1,5 +1,9 @@
 // Fused ops with custom gradients; each has a reference implementation (registry.referenceImpl).
-export { defineOp, registerBackendImpl, unregisterBackendImpl, referenceImpl, activeImpl, definedOps } from './registry.js';
+import { registerBackendSetup } from './registry.js';
+import { installWasmSliceFix } from './wasm/slice_fix.js';
+
+export { defineOp, registerBackendImpl, unregisterBackendImpl, referenceImpl, activeImpl, definedOps, registerBackendSetup } from './registry.js';
+export { installWasmSliceFix } from './wasm/slice_fix.js';
 export { linear } from './linear.js';
 export { rmsNorm } from './rmsnorm.js';
 export { swiglu } from './swiglu.js';
@@ -7,3 +11,6 @@ export { embeddingLookup } from './embedding.js';
 export { applyRope, ropeCosSin, ropeInvFreq, type RopeScalingParams } from './rope.js';
 export { attention, cachedAttention, MASKED, setAttentionBlockElements } from './attention.js';
 export { tokenLogProbs, chunkSizeFor, type TokenLogProbs, type TokenLogProbsOptions } from './logprobs.js';
+
+// wasm: Slice that reads a heap view instead of copying its whole input (installed on first use of an op).
+registerBackendSetup('wasm', () => void installWasmSliceFix());

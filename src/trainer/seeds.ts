@@ -1,15 +1,13 @@
 // Every random choice of a run derives from (trainer.seed, step, purpose): a resumed run replays them exactly.
-export function stepSeed(seed: number, step: number, purpose: string): number {
-  // FNV-1a over the three parts, then a murmur finaliser.
+import { mixSeed } from '../data/rng.js';
+
+/** The purpose string folded to an integer (FNV-1a), so mixSeed can take it. */
+function purposeCode(purpose: string): number {
   let h = 0x811c9dc5;
-  for (const ch of `${seed}:${step}:${purpose}`) {
-    h ^= ch.charCodeAt(0);
-    h = Math.imul(h, 0x01000193);
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
+  for (let i = 0; i < purpose.length; i++) h = Math.imul(h ^ purpose.charCodeAt(i), 0x01000193);
   return h >>> 0;
+}
+
+export function stepSeed(seed: number, step: number, purpose: string): number {
+  return mixSeed(seed, step, purposeCode(purpose));
 }

@@ -22,6 +22,7 @@ import { disposeBatch, gatherRows, padRollouts, tokenLevelScores } from './rollo
 import { runSft } from './sft.js';
 import { validate } from './validate.js';
 import { stepSeed } from './seeds.js';
+import { makeRng, shuffleInPlace } from '../data/rng.js';
 
 export interface TrainSummary {
   runDir: string;
@@ -437,14 +438,7 @@ async function maskedSummaries(xs: Record<string, tf.Tensor2D>, mask: tf.Tensor2
   return out;
 }
 
-/** Seeded Fisher–Yates over row indices. */
+/** Seeded permutation of row indices. */
 function shuffledRows(n: number, seed: number): number[] {
-  const order = Array.from({ length: n }, (_, i) => i);
-  let s = seed >>> 0 || 1;
-  for (let i = n - 1; i > 0; i--) {
-    s ^= s << 13; s >>>= 0; s ^= s >>> 17; s ^= s << 5; s >>>= 0;
-    const j = s % (i + 1);
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
-  return order;
+  return shuffleInPlace(makeRng(seed), Array.from({ length: n }, (_, i) => i));
 }

@@ -80,7 +80,7 @@ describe('demo dataset', () => {
   it('every correct solution passes all its tests and every wrong one fails at least one', () => {
     const report = verifySolutions([...train, ...test]);
     expect(report.failures).toEqual([]);
-    expect(report.runs).toBeGreaterThan(2000);
+    expect(report.runs).toBeGreaterThan(1500); // 200 problems × (1 right + 1–2 wrong) × 3–4 tests
   });
 
   it('the check catches a mislabelled solution', () => {

@@ -31,6 +31,9 @@ function intList(rng: Rng, lo: number, hi: number, mustContain?: number): number
 }
 
 const READ_N = 'n=int(input())\n';
+// Single-digit parameters: a tiny character-level model learns to copy one digit from the prompt reliably;
+// held-out problems use digits this family did not see in training (but other families did).
+const DIGITS = range(2, 9);
 const READ_LIST = 'a=map(int,input().split())\n'; // an iterator suffices: each solution reads it once
 const READ_WORD = 's=input()\n';
 
@@ -38,7 +41,7 @@ export const FAMILIES: Family[] = [
   {
     name: 'add_k',
     prompt: (k) => `Read an integer n. Print n plus ${k}.`,
-    kPool: range(2, 40),
+    kPool: DIGITS,
     correct: (k) => `${READ_N}print(n+${k})`,
     wrong: [(k) => `${READ_N}print(n-${k})`, (k) => `${READ_N}print(n*${k})`],
     inputs: (_k, rng) => ints(rng, 4, 0, 60).map((n) => line(n)),
@@ -46,7 +49,7 @@ export const FAMILIES: Family[] = [
   {
     name: 'mul_k',
     prompt: (k) => `Read an integer n. Print n times ${k}.`,
-    kPool: range(2, 25),
+    kPool: DIGITS,
     correct: (k) => `${READ_N}print(n*${k})`,
     wrong: [(k) => `${READ_N}print(n+${k})`, (k) => `${READ_N}print(n**${k})`],
     inputs: (_k, rng) => ints(rng, 4, 0, 12).map((n) => line(n)),
@@ -54,7 +57,7 @@ export const FAMILIES: Family[] = [
   {
     name: 'mod_k',
     prompt: (k) => `Read an integer n. Print the remainder of n divided by ${k}.`,
-    kPool: range(2, 25),
+    kPool: DIGITS,
     correct: (k) => `${READ_N}print(n%${k})`,
     wrong: [(k) => `${READ_N}print(n//${k})`],
     inputs: (k, rng) => [line(k * randInt(rng, 2, 6) + randInt(rng, 1, k - 1)), ...ints(rng, 3, 0, 150).map((n) => line(n))],
@@ -62,7 +65,7 @@ export const FAMILIES: Family[] = [
   {
     name: 'div_k',
     prompt: (k) => `Read an integer n. Print n divided by ${k}, rounded down.`,
-    kPool: range(2, 25),
+    kPool: DIGITS,
     correct: (k) => `${READ_N}print(n//${k})`,
     wrong: [(k) => `${READ_N}print(n/${k})`, (k) => `${READ_N}print(n%${k})`],
     inputs: (k, rng) => [line(k * randInt(rng, 2, 6) + randInt(rng, 1, k - 1)), ...ints(rng, 3, 0, 150).map((n) => line(n))],
@@ -70,7 +73,7 @@ export const FAMILIES: Family[] = [
   {
     name: 'max_nk',
     prompt: (k) => `Read an integer n. Print the larger of n and ${k}.`,
-    kPool: range(1, 60),
+    kPool: DIGITS,
     correct: (k) => `${READ_N}print(max(n,${k}))`,
     wrong: [(k) => `${READ_N}print(min(n,${k}))`],
     inputs: (k, rng) => [line(k - randInt(rng, 1, 10)), line(k + randInt(rng, 1, 10)), ...ints(rng, 2, 0, 80).map((n) => line(n))],
@@ -78,7 +81,7 @@ export const FAMILIES: Family[] = [
   {
     name: 'gt_yes',
     prompt: (k) => `Read an integer n. Print YES if n is greater than ${k}, else NO.`,
-    kPool: range(1, 60),
+    kPool: DIGITS,
     correct: (k) => `${READ_N}print("YES" if n>${k} else "NO")`,
     wrong: [(k) => `${READ_N}print("YES" if n>=${k} else "NO")`, (k) => `${READ_N}print("YES" if n<${k} else "NO")`],
     inputs: (k, rng) => [line(k), line(k + randInt(rng, 1, 9)), line(k - randInt(rng, 1, 9)), line(randInt(rng, 0, 80))],
@@ -86,7 +89,7 @@ export const FAMILIES: Family[] = [
   {
     name: 'div_yes',
     prompt: (k) => `Read an integer n. Print YES if n is divisible by ${k}, else NO.`,
-    kPool: range(2, 20),
+    kPool: DIGITS,
     correct: (k) => `${READ_N}print("YES" if n%${k}==0 else "NO")`,
     wrong: [(k) => `${READ_N}print("YES" if ${k}%n==0 else "NO")`, (k) => `${READ_N}print("YES" if n%${k}==1 else "NO")`],
     inputs: (k, rng) => [
@@ -99,7 +102,7 @@ export const FAMILIES: Family[] = [
   {
     name: 'range_sum',
     prompt: (k) => `Read an integer n. Print the sum of all integers from ${k} to n.`,
-    kPool: range(1, 25),
+    kPool: DIGITS,
     correct: (k) => `${READ_N}print(sum(range(${k},n+1)))`,
     wrong: [(k) => `${READ_N}print(sum(range(${k},n)))`],
     inputs: (k, rng) => [line(k), ...ints(rng, 3, k + 1, k + 15).map((n) => line(n))],
@@ -107,7 +110,7 @@ export const FAMILIES: Family[] = [
   {
     name: 'count_gt',
     prompt: (k) => `Read a list of integers. Print how many are greater than ${k}.`,
-    kPool: range(1, 30),
+    kPool: DIGITS,
     correct: (k) => `${READ_LIST}print(sum(x>${k} for x in a))`,
     wrong: [(k) => `${READ_LIST}print(sum(x>=${k} for x in a))`, (k) => `${READ_LIST}print(sum(x<${k} for x in a))`],
     inputs: (k, rng) => [line(...intList(rng, 0, 40, k)), line(...intList(rng, 0, 40, k)), line(...intList(rng, 0, 40))],
@@ -115,7 +118,7 @@ export const FAMILIES: Family[] = [
   {
     name: 'sum_gt',
     prompt: (k) => `Read a list of integers. Print the sum of those greater than ${k}.`,
-    kPool: range(1, 30),
+    kPool: DIGITS,
     correct: (k) => `${READ_LIST}print(sum(x for x in a if x>${k}))`,
     wrong: [(k) => `${READ_LIST}print(sum(x for x in a if x>=${k}))`, (k) => `${READ_LIST}print(sum(x for x in a if x<${k}))`],
     inputs: (k, rng) => [line(...intList(rng, 0, 40, k)), line(...intList(rng, 0, 40, k)), line(...intList(rng, 0, 40))],
@@ -123,7 +126,7 @@ export const FAMILIES: Family[] = [
   {
     name: 'max_times',
     prompt: (k) => `Read a list of integers. Print the maximum times ${k}.`,
-    kPool: range(2, 25),
+    kPool: DIGITS,
     correct: (k) => `${READ_LIST}print(max(a)*${k})`,
     wrong: [(k) => `${READ_LIST}print(min(a)*${k})`, (k) => `${READ_LIST}print(max(a)+${k})`],
     inputs: (_k, rng) => [line(...intList(rng, 0, 30)), line(...intList(rng, 0, 30)), line(...intList(rng, 0, 30))],
@@ -131,7 +134,7 @@ export const FAMILIES: Family[] = [
   {
     name: 'min_plus',
     prompt: (k) => `Read a list of integers. Print the minimum plus ${k}.`,
-    kPool: range(1, 40),
+    kPool: DIGITS,
     correct: (k) => `${READ_LIST}print(min(a)+${k})`,
     wrong: [(k) => `${READ_LIST}print(max(a)+${k})`, (k) => `${READ_LIST}print(min(a)-${k})`],
     inputs: (_k, rng) => [line(...intList(rng, 0, 30)), line(...intList(rng, 0, 30)), line(...intList(rng, 0, 30))],
@@ -139,7 +142,7 @@ export const FAMILIES: Family[] = [
   {
     name: 'nth_item',
     prompt: (k) => `Read a list of numbers. Print the number at position ${k} (counting from 1).`,
-    kPool: range(1, 14),
+    kPool: DIGITS,
     correct: (k) => `a=input().split()\nprint(a[${k}-1])`,
     wrong: [(k) => `a=input().split()\nprint(a[${k}])`, (k) => `a=input().split()\nprint(a[-${k}])`],
     inputs: (k, rng) => [0, 1, 2].map(() => line(...ints(rng, k + randInt(rng, 1, 4), 0, 99))),
@@ -147,7 +150,7 @@ export const FAMILIES: Family[] = [
   {
     name: 'prefix',
     prompt: (k) => `Read a word. Print its first ${k} letters.`,
-    kPool: range(1, 14),
+    kPool: DIGITS,
     correct: (k) => `${READ_WORD}print(s[:${k}])`,
     wrong: [(k) => `${READ_WORD}print(s[${k}:])`, (k) => `${READ_WORD}print(s[:${k}-1])`],
     inputs: (k, rng) => [0, 1, 2].map(() => line(word(rng, k + randInt(rng, 1, 6)))),
@@ -155,7 +158,7 @@ export const FAMILIES: Family[] = [
   {
     name: 'suffix',
     prompt: (k) => `Read a word. Print its last ${k} letters.`,
-    kPool: range(1, 14),
+    kPool: DIGITS,
     correct: (k) => `${READ_WORD}print(s[-${k}:])`,
     wrong: [(k) => `${READ_WORD}print(s[:-${k}])`, (k) => `${READ_WORD}print(s[${k}:])`],
     inputs: (k, rng) => [0, 1, 2].map(() => line(word(rng, k + randInt(rng, 1, 6)))),
@@ -163,7 +166,7 @@ export const FAMILIES: Family[] = [
   {
     name: 'len_gt',
     prompt: (k) => `Read a word. Print YES if it has more than ${k} letters, else NO.`,
-    kPool: range(1, 15),
+    kPool: DIGITS,
     correct: (k) => `${READ_WORD}print("YES" if len(s)>${k} else "NO")`,
     wrong: [(k) => `${READ_WORD}print("YES" if len(s)>=${k} else "NO")`, (k) => `${READ_WORD}print("YES" if len(s)<${k} else "NO")`],
     inputs: (k, rng) => [
@@ -176,9 +179,73 @@ export const FAMILIES: Family[] = [
   {
     name: 'pair_sum_k',
     prompt: (k) => `Read two integers a and b. Print their sum plus ${k}.`,
-    kPool: range(1, 40),
+    kPool: DIGITS,
     correct: (k) => `a,b=map(int,input().split())\nprint(a+b+${k})`,
     wrong: [(k) => `a,b=input().split()\nprint(a+b+${k})`],
     inputs: (_k, rng) => [0, 1, 2, 3].map(() => line(...ints(rng, 2, 0, 50))),
+  },
+  {
+    name: 'sub_k',
+    prompt: (k) => `Read an integer n. Print n minus ${k}.`,
+    kPool: DIGITS,
+    correct: (k) => `${READ_N}print(n-${k})`,
+    wrong: [(k) => `${READ_N}print(n+${k})`, (k) => `${READ_N}print(${k}-n)`],
+    inputs: (_k, rng) => ints(rng, 4, 10, 60).map((n) => line(n)),
+  },
+  {
+    name: 'min_nk',
+    prompt: (k) => `Read an integer n. Print the smaller of n and ${k}.`,
+    kPool: DIGITS,
+    correct: (k) => `${READ_N}print(min(n,${k}))`,
+    wrong: [(k) => `${READ_N}print(max(n,${k}))`],
+    inputs: (k, rng) => [line(k - randInt(rng, 1, 2)), line(k + randInt(rng, 1, 10)), ...ints(rng, 2, 0, 30).map((n) => line(n))],
+  },
+  {
+    name: 'lt_yes',
+    prompt: (k) => `Read an integer n. Print YES if n is less than ${k}, else NO.`,
+    kPool: DIGITS,
+    correct: (k) => `${READ_N}print("YES" if n<${k} else "NO")`,
+    wrong: [(k) => `${READ_N}print("YES" if n<=${k} else "NO")`, (k) => `${READ_N}print("YES" if n>${k} else "NO")`],
+    inputs: (k, rng) => [line(k), line(k + randInt(rng, 1, 9)), line(k - randInt(rng, 1, 2)), line(randInt(rng, 0, 30))],
+  },
+  {
+    name: 'count_lt',
+    prompt: (k) => `Read a list of integers. Print how many are less than ${k}.`,
+    kPool: DIGITS,
+    correct: (k) => `${READ_LIST}print(sum(x<${k} for x in a))`,
+    wrong: [(k) => `${READ_LIST}print(sum(x<=${k} for x in a))`, (k) => `${READ_LIST}print(sum(x>${k} for x in a))`],
+    inputs: (k, rng) => [line(...intList(rng, 0, 15, k)), line(...intList(rng, 0, 15, k)), line(...intList(rng, 0, 15))],
+  },
+  {
+    name: 'sum_lt',
+    prompt: (k) => `Read a list of integers. Print the sum of those less than ${k}.`,
+    kPool: DIGITS,
+    correct: (k) => `${READ_LIST}print(sum(x for x in a if x<${k}))`,
+    wrong: [(k) => `${READ_LIST}print(sum(x for x in a if x<=${k}))`, (k) => `${READ_LIST}print(sum(x for x in a if x>${k}))`],
+    inputs: (k, rng) => [line(...intList(rng, 0, 15, k)), line(...intList(rng, 0, 15, k)), line(...intList(rng, 0, 15))],
+  },
+  {
+    name: 'max_plus',
+    prompt: (k) => `Read a list of integers. Print the maximum plus ${k}.`,
+    kPool: DIGITS,
+    correct: (k) => `${READ_LIST}print(max(a)+${k})`,
+    wrong: [(k) => `${READ_LIST}print(min(a)+${k})`, (k) => `${READ_LIST}print(max(a)-${k})`],
+    inputs: (_k, rng) => [line(...intList(rng, 0, 30)), line(...intList(rng, 0, 30)), line(...intList(rng, 0, 30))],
+  },
+  {
+    name: 'repeat_word',
+    prompt: (k) => `Read a word. Print it ${k} times in a row.`,
+    kPool: DIGITS,
+    correct: (k) => `${READ_WORD}print(s*${k})`,
+    wrong: [(k) => `${READ_WORD}print(s[:${k}])`, (k) => `${READ_WORD}print(s+"${k}")`],
+    inputs: (_k, rng) => [0, 1, 2].map(() => line(word(rng, randInt(rng, 2, 5)))),
+  },
+  {
+    name: 'sum_plus',
+    prompt: (k) => `Read a list of integers. Print their sum plus ${k}.`,
+    kPool: DIGITS,
+    correct: (k) => `${READ_LIST}print(sum(a)+${k})`,
+    wrong: [(k) => `${READ_LIST}print(sum(a)*${k})`, (k) => `${READ_LIST}print(sum(a)-${k})`],
+    inputs: (_k, rng) => [line(...intList(rng, 0, 20)), line(...intList(rng, 0, 20)), line(...intList(rng, 0, 20))],
   },
 ];
