@@ -19,8 +19,8 @@ import { demoDataPaths } from './paths.js';
 import { verifySolutions } from './verify.js';
 
 export const DEMO_SEED = 1234;
-export const TRAIN_PER_FAMILY = 6;
-export const TEST_PER_FAMILY = 2;
+export const TRAIN_PER_FAMILY = 12;
+export const TEST_PER_FAMILY = 4;
 const MAX_INPUT_DRAWS = 20;
 
 export interface DemoDataset {
