@@ -4,6 +4,7 @@
 // Weights come from a seeded JS PRNG, so the checkpoint is identical on every machine and backend.
 // Script: node dist/src/model/tiny_checkpoint.js OUTDIR [--seed N]
 import fs from 'node:fs';
+import { makeRng } from '../data/rng.js';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseHfConfig, type ModelConfig } from './config.js';
@@ -147,17 +148,6 @@ export function tinyTokenizerFiles(): TinyTokenizerFiles {
   return { tokenizerJson, tokenizerConfig, size: next, specialIds };
 }
 
-/** mulberry32: a small, well-mixed 32-bit PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0 || 0x9e3779b9;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function normals(n: number, std: number, rand: () => number): Float32Array {
   const out = new Float32Array(n);
@@ -207,7 +197,7 @@ export function writeTinyQwen2Checkpoint(dir: string, opts: TinyCheckpointOption
     initializer_range: opts.std ?? 0.02,
   };
   const config = parseHfConfig(configJson, 'tiny checkpoint config');
-  const rand = prng(opts.seed);
+  const rand = makeRng(opts.seed || 0x9e3779b9); // seed 0 → a fixed non-zero start, so earlier checkpoints regenerate identically
   const std = opts.std ?? 0.02;
   const tensors = new Map<string, TensorToWrite>();
   for (const [name, shape] of expectedHfShapes(config)) {

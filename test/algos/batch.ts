@@ -1,14 +1,7 @@
 // Seeded random batches for the parity tests.
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { makeRng } from '../../src/data/rng.js';
+
+export const rng = makeRng;
 
 export interface Batch {
   rewards: number[][];
