@@ -65,7 +65,8 @@ function pickTargets(z: T2, targets: T1): T1 {
   return tf.gather(tf.reshape(z, [-1]), flatIdx) as T1;
 }
 
-function tokenLogProbsFused(hidden: T2, head: T2, targets: T1, opts: TokenLogProbsOptions = {}): TokenLogProbs {
+/** Validates tokenLogProbs' arguments (shared by every implementation) and derives the chunking. */
+export function checkTokenLogProbsArgs(hidden: T2, head: T2, targets: T1, opts: TokenLogProbsOptions) {
   const temp = opts.temperature ?? 1;
   if (!(temp > 0)) throw new Error(`temperature must be > 0 (got ${temp})`);
   const withEntropy = opts.withEntropy !== false;
@@ -73,7 +74,11 @@ function tokenLogProbsFused(hidden: T2, head: T2, targets: T1, opts: TokenLogPro
   const v = head.shape[1];
   if (head.shape[0] !== hdim) throw new Error(`tokenLogProbs: hidden [${n}, ${hdim}] does not match head [${head.shape}]`);
   if (targets.shape[0] !== n) throw new Error(`tokenLogProbs: ${targets.shape[0]} targets for ${n} hidden rows`);
-  const chunk = chunkSizeFor(v, opts);
+  return { temp, withEntropy, n, hdim, v, chunk: chunkSizeFor(v, opts) };
+}
+
+function tokenLogProbsFused(hidden: T2, head: T2, targets: T1, opts: TokenLogProbsOptions = {}): TokenLogProbs {
+  const { temp, withEntropy, n, hdim, v, chunk } = checkTokenLogProbsArgs(hidden, head, targets, opts);
 
   const f = customOp((h: T2, w: T2, tg: T1, save: tf.GradSaveFunc) => {
     save([h, w, tg]);

@@ -251,6 +251,15 @@ def _decode(data):
     return data.decode("utf-8", errors="replace")
 
 
+
+def kill_tree(pid):
+    """SIGKILL the process group led by pid, and pid itself if it left the group."""
+    for target in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
+        try:
+            target()
+        except OSError:
+            pass
+
 class Outcome:
     __slots__ = ("timed_out", "status", "stdout", "stderr", "out_trunc", "err_trunc", "result", "time")
 
@@ -468,11 +477,7 @@ class ZygoteChild:
         return self.status
 
     def kill_group(self):
-        for target in (lambda: os.killpg(self.pid, signal.SIGKILL), lambda: os.kill(self.pid, signal.SIGKILL)):
-            try:
-                target()
-            except OSError:
-                pass
+        kill_tree(self.pid)
 
     def wait_blocking(self):
         if self.status is not None:
@@ -506,11 +511,7 @@ class ForkChild:
         return status
 
     def kill_group(self):
-        for target in (lambda: os.killpg(self.pid, signal.SIGKILL), lambda: os.kill(self.pid, signal.SIGKILL)):
-            try:
-                target()
-            except OSError:
-                pass
+        kill_tree(self.pid)
 
     def wait_blocking(self):
         if self.status is None:

@@ -4,7 +4,7 @@
 // and Σp·z per row. The backward recomputes the chunk's logits and forms dlogits in one elementwise kernel.
 import * as tf from '@tensorflow/tfjs';
 import { customOp } from '../custom_op.js';
-import { chunkSizeFor, type TokenLogProbs, type TokenLogProbsOptions } from '../logprobs.js';
+import { checkTokenLogProbsArgs, type TokenLogProbs, type TokenLogProbsOptions } from '../logprobs.js';
 import { elementwiseProgram, rowProgram, runProgram, treeReduce } from './program.js';
 
 type T1 = tf.Tensor1D;
@@ -106,14 +106,7 @@ function chunkStats(hc: T2, head: T2, tc: T1, temp: number, withEntropy: boolean
 
 /** Same contract as kernels/logprobs.ts tokenLogProbs: hidden [N, H], head [H, V], targets [N] → logProbs, entropy [N]. */
 export function tokenLogProbsWebgpu(hidden: T2, head: T2, targets: T1, opts: TokenLogProbsOptions = {}): TokenLogProbs {
-  const temp = opts.temperature ?? 1;
-  if (!(temp > 0)) throw new Error(`temperature must be > 0 (got ${temp})`);
-  const withEntropy = opts.withEntropy !== false;
-  const [n, hdim] = hidden.shape;
-  const v = head.shape[1];
-  if (head.shape[0] !== hdim) throw new Error(`tokenLogProbs: hidden [${n}, ${hdim}] does not match head [${head.shape}]`);
-  if (targets.shape[0] !== n) throw new Error(`tokenLogProbs: ${targets.shape[0]} targets for ${n} hidden rows`);
-  const chunk = chunkSizeFor(v, opts);
+  const { temp, withEntropy, n, hdim, v, chunk } = checkTokenLogProbsArgs(hidden, head, targets, opts);
 
   const f = customOp((h: T2, w: T2, tg: T1, save: tf.GradSaveFunc) => {
     save([h, w, tg]);

@@ -16,6 +16,11 @@ export function mixSeed(...parts: number[]): number {
       h = (Math.imul(h, 5) + 0xe6546b64) | 0;
     }
   }
+  return fmix32(h);
+}
+
+/** murmur3's 32-bit finaliser: a bijective avalanche mix. */
+export function fmix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;

@@ -1,15 +1,6 @@
 // A counter-based PRNG: the uniform for (seed, row, step) is a pure hash of the three, so a row's draws do not
 // depend on which batch, worker or order it was sampled in (what makes pool size 0 and pool size k agree).
-
-/** murmur3's 32-bit finaliser: a bijective avalanche mix. */
-function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
+import { fmix32 } from '../data/rng.js';
 
 /** Key of one row: mixes the whole seed (up to 2^53) and the row index. */
 export function rowKey(seed: number, row: number): number {
