@@ -104,6 +104,10 @@ export const RewardSchema = z
     overlong_penalty: z.number().default(0).describe('score of a truncated response when overlong = penalize'),
     timeout_s: z.number().positive().default(5).describe('per-test-case time limit'),
     memory_mb: z.number().int().positive().default(256).describe('memory limit of a submission'),
+    judge_duplicates_once: z
+      .boolean()
+      .default(true)
+      .describe('run identical code for the same problem once per step and share the verdict (assumes deterministic programs)'),
   })
   .prefault({});
 

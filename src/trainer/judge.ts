@@ -37,15 +37,25 @@ export async function judgeAll(
       }
     }
   };
+  // A sharpened policy repeats itself: identical code for the same tests is judged once (first occurrence).
+  const firstOf = new Array<number>(completions.length);
+  const seen = new Map<TestCase[], Map<string, number>>();
+  completions.forEach((text, i) => {
+    if (!cfg.reward.judge_duplicates_once) return void (firstOf[i] = i);
+    const byCode = seen.get(tests[i]!) ?? seen.set(tests[i]!, new Map()).get(tests[i]!)!;
+    const key = extractCode(text) ?? '\0no code';
+    firstOf[i] = byCode.get(key) ?? byCode.set(key, i).get(key)!;
+  });
+  const unique = firstOf.flatMap((f, i) => (f === i ? [i] : []));
   // Bounded concurrency: the provider has its own pool; this keeps at most `concurrency` requests in flight.
   const out: Judged[] = new Array(completions.length);
   let next = 0;
-  const workers = Array.from({ length: Math.min(cfg.sandbox.concurrency, completions.length) }, async () => {
-    while (next < completions.length) {
-      const i = next++;
+  const workers = Array.from({ length: Math.min(cfg.sandbox.concurrency, unique.length) }, async () => {
+    while (next < unique.length) {
+      const i = unique[next++]!;
       out[i] = await one(i);
     }
   });
   await Promise.all(workers);
-  return out;
+  return firstOf.map((f) => out[f]!);
 }

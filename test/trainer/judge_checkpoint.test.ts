@@ -47,6 +47,25 @@ describe('judgeAll', () => {
     await expect(judgeAll(p, [code], [tests], cfg, () => {})).rejects.toThrow(/invalid request/);
     expect(calls).toBe(1);
   });
+
+  it('judges identical code for the same tests once, unless told not to', async () => {
+    const seen: string[] = [];
+    const p = provider(async (req) => {
+      seen.push(req.code);
+      return req.code.trim() === 'print(1)' ? ok : { ...ok, cases: [{ verdict: 'wrong_answer', timeS: 0 }], passed: 0, fraction: 0, allPassed: false };
+    });
+    const other = '```python\nprint(2)\n```';
+    const otherTests = [{ type: 'stdio' as const, stdin: '', stdout: '2\n' }];
+    const completions = [code, other, code, code, other];
+    const testsOf = [tests, tests, tests, otherTests, otherTests];
+    const r = await judgeAll(p, completions, testsOf, cfg, () => {});
+    expect(r.map((j) => j.score)).toEqual([1, 0, 1, 1, 0]);
+    expect(seen).toHaveLength(4); // (print(1), tests) runs once for rows 0 and 2
+    seen.length = 0;
+    const all = validateConfig({ reward: { judge_duplicates_once: false } });
+    expect((await judgeAll(p, completions, testsOf, all, () => {})).map((j) => j.score)).toEqual([1, 0, 1, 1, 0]);
+    expect(seen).toHaveLength(5);
+  });
 });
 
 describe('checkpoints', () => {

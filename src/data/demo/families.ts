@@ -1,13 +1,17 @@
-// The demo's problems are compositions: a VALUE read from stdin ("their maximum" → `max(a)`) combined with an
-// OPERATION ("squared" → `**2`). A "family" here is one value; its parameter k picks the operation, and the
-// generator holds out different operations per value, so every held-out problem is an unseen (value, operation)
-// combination of parts that training did show. Each operation has one or two plausible wrong twins ("squared"
-// written `*2`, "halved, rounded down" written `/2`), so a warm-started policy is imperfect in a way RL can fix,
-// and what RL learns about an operation carries over to the held-out combinations.
+// The demo's problems are compositions: a VALUE read from stdin ("Let x be the largest." → `x=max(a)`) and an
+// OPERATION on it ("Print x squared." → `x**2`). A "family" here is one value; its parameter k picks the operation,
+// and the generator holds out different operations per value, so every held-out problem is an unseen (value,
+// operation) combination of parts that training did show. Each operation has two plausible wrong twins ("squared"
+// written `x*2` or `x^2`), so a warm-started policy is imperfect in a way RL can fix.
 //
-// Why compositions and not a copied constant: a ~0.1M-parameter character-level model warm-started for a minute
-// picks code fragments from keywords reliably, but does not learn to copy an arbitrary digit from the prompt in
-// that time (measured: it wrote the most frequent digit whatever the prompt said).
+// The program states the operation first, as `f=lambda x:...`, right after the prompt that ends with its words:
+// the choice RL sharpens then sits at the same place in every problem, so what RL learns on training problems
+// carries over to the held-out combinations. Measured with a ~0.1M-parameter character-level model warm-started
+// for 600 steps: the operation line is as often right on held-out as on training problems (0.32 vs 0.31); with
+// the operation printed last (`print(x**2)`) it wrote neither the operation nor a twin in 39% of held-out samples
+// (22% on training problems): it picked the operation it had seen with that value.
+// Value phrases use words, not symbols ("a plus b", not "a+b"): the model does not learn to copy one character
+// of the prompt in that time (measured: it wrote the most frequent one whatever the prompt said).
 import { randInt, type Rng } from '../rng.js';
 
 export interface Family {
@@ -23,7 +27,7 @@ export interface Family {
 }
 
 interface Operation {
-  /** Words appended to the value phrase: "Print their maximum <words>." */
+  /** The prompt's last sentence: "Print x <words>." */
   words: string;
   right: (v: string) => string;
   /** Exactly two wrong twins (a family's `wrong` list is per family, so every operation supplies the same count). */
@@ -51,12 +55,10 @@ const OPERATIONS: Operation[] = [
 
 interface Value {
   name: string;
-  /** "Read a list of integers. Print their maximum" — the operation's words follow. */
+  /** "Read a list of integers. Let x be their maximum." — "Print x <operation words>." follows. */
   phrase: string;
-  /** Lines that read stdin, ending with a newline. */
-  read: string;
-  /** The value as an expression (parenthesised where an operation could bind into it). */
-  expr: string;
+  /** Lines that read stdin and set x, ending with a newline. */
+  setup: string;
   inputs(rng: Rng): string[];
 }
 
@@ -64,35 +66,39 @@ const line = (...values: (number | string)[]): string => values.join(' ') + '\n'
 const ints = (rng: Rng, count: number, lo: number, hi: number): number[] => Array.from({ length: count }, () => randInt(rng, lo, hi));
 const word = (rng: Rng, length: number): string => Array.from({ length }, () => String.fromCharCode(97 + randInt(rng, 0, 25))).join('');
 const lists = (rng: Rng, lo: number, hi: number) => [0, 1, 2, 3].map(() => line(...ints(rng, randInt(rng, 3, 7), lo, hi)));
+const pairs = (rng: Rng, lo: number, hi: number) => [0, 1, 2, 3].map(() => line(...ints(rng, 2, lo, hi)));
 
-const READ_N = 'n=int(input())\n';
 const READ_LIST = 'a=list(map(int,input().split()))\n';
 const READ_PAIR = 'a,b=map(int,input().split())\n';
-const READ_WORD = 's=input()\n';
+const LIST = 'Read a list of integers.';
+const PAIR = 'Read two integers a and b.';
 
 const VALUES: Value[] = [
-  { name: 'n', phrase: 'Read an integer n. Print it', read: READ_N, expr: 'n', inputs: (rng) => ints(rng, 4, 3, 60).map((n) => line(n)) },
-  { name: 'sum', phrase: 'Read a list of integers. Print their sum', read: READ_LIST, expr: 'sum(a)', inputs: (rng) => lists(rng, 1, 15) },
-  { name: 'max', phrase: 'Read a list of integers. Print their maximum', read: READ_LIST, expr: 'max(a)', inputs: (rng) => lists(rng, 1, 40) },
-  { name: 'min', phrase: 'Read a list of integers. Print their minimum', read: READ_LIST, expr: 'min(a)', inputs: (rng) => lists(rng, 3, 40) },
-  { name: 'count', phrase: 'Read a list of integers. Print how many there are,', read: READ_LIST, expr: 'len(a)', inputs: (rng) => lists(rng, 1, 9) },
-  { name: 'first', phrase: 'Read a list of integers. Print the first one', read: READ_LIST, expr: 'a[0]', inputs: (rng) => lists(rng, 3, 40) },
-  { name: 'last', phrase: 'Read a list of integers. Print the last one', read: READ_LIST, expr: 'a[-1]', inputs: (rng) => lists(rng, 3, 40) },
-  { name: 'len', phrase: 'Read a word. Print its length', read: READ_WORD, expr: 'len(s)', inputs: (rng) => [0, 1, 2, 3].map(() => line(word(rng, randInt(rng, 3, 25)))) },
-  { name: 'add', phrase: 'Read two integers a and b. Print their sum', read: READ_PAIR, expr: '(a+b)', inputs: (rng) => [0, 1, 2, 3].map(() => line(...ints(rng, 2, 2, 30))) },
-  { name: 'mul', phrase: 'Read two integers a and b. Print their product', read: READ_PAIR, expr: '(a*b)', inputs: (rng) => [0, 1, 2, 3].map(() => line(...ints(rng, 2, 2, 12))) },
-  { name: 'diff', phrase: 'Read two integers a and b. Print a minus b', read: READ_PAIR, expr: '(a-b)', inputs: (rng) => [0, 1, 2, 3].map(() => { const b = randInt(rng, 2, 20); return line(b + randInt(rng, 3, 30), b); }) },
-  { name: 'big', phrase: 'Read two integers a and b. Print the larger one', read: READ_PAIR, expr: 'max(a,b)', inputs: (rng) => [0, 1, 2, 3].map(() => line(...ints(rng, 2, 3, 40))) },
-  { name: 'small', phrase: 'Read two integers a and b. Print the smaller one', read: READ_PAIR, expr: 'min(a,b)', inputs: (rng) => [0, 1, 2, 3].map(() => line(...ints(rng, 2, 3, 40))) },
+  { name: 'n', phrase: 'Read an integer x.', setup: 'x=int(input())\n', inputs: (rng) => ints(rng, 4, 3, 60).map((n) => line(n)) },
+  { name: 'sum', phrase: `${LIST} Let x be their sum.`, setup: `${READ_LIST}x=sum(a)\n`, inputs: (rng) => lists(rng, 1, 15) },
+  { name: 'max', phrase: `${LIST} Let x be the largest.`, setup: `${READ_LIST}x=max(a)\n`, inputs: (rng) => lists(rng, 1, 40) },
+  { name: 'min', phrase: `${LIST} Let x be the smallest.`, setup: `${READ_LIST}x=min(a)\n`, inputs: (rng) => lists(rng, 3, 40) },
+  { name: 'count', phrase: `${LIST} Let x be their count.`, setup: `${READ_LIST}x=len(a)\n`, inputs: (rng) => lists(rng, 1, 9) },
+  { name: 'first', phrase: `${LIST} Let x be the first.`, setup: `${READ_LIST}x=a[0]\n`, inputs: (rng) => lists(rng, 3, 40) },
+  { name: 'last', phrase: `${LIST} Let x be the last.`, setup: `${READ_LIST}x=a[-1]\n`, inputs: (rng) => lists(rng, 3, 40) },
+  { name: 'len', phrase: 'Read a word. Let x be its length.', setup: 'x=len(input())\n', inputs: (rng) => [0, 1, 2, 3].map(() => line(word(rng, randInt(rng, 3, 25)))) },
+  { name: 'add', phrase: `${PAIR} Let x be a plus b.`, setup: `${READ_PAIR}x=a+b\n`, inputs: (rng) => pairs(rng, 2, 30) },
+  { name: 'mul', phrase: `${PAIR} Let x be a times b.`, setup: `${READ_PAIR}x=a*b\n`, inputs: (rng) => pairs(rng, 2, 12) },
+  { name: 'diff', phrase: `${PAIR} Let x be a minus b.`, setup: `${READ_PAIR}x=a-b\n`, inputs: (rng) => [0, 1, 2, 3].map(() => { const b = randInt(rng, 2, 20); return line(b + randInt(rng, 3, 30), b); }) },
+  { name: 'big', phrase: `${PAIR} Let x be the larger.`, setup: `${READ_PAIR}x=max(a,b)\n`, inputs: (rng) => pairs(rng, 3, 40) },
+  { name: 'small', phrase: `${PAIR} Let x be the smaller.`, setup: `${READ_PAIR}x=min(a,b)\n`, inputs: (rng) => pairs(rng, 3, 40) },
 ];
+
+/** The operation comes first, as a lambda, so it is written right after the prompt that names it. */
+const program = (op: (x: string) => string, v: Value): string => `f=lambda x:${op('x')}\n${v.setup}print(f(x))`;
 
 function family(v: Value): Family {
   return {
     name: v.name,
-    prompt: (k) => `${v.phrase} ${OPERATIONS[k]!.words}.`,
+    prompt: (k) => `${v.phrase} Print x ${OPERATIONS[k]!.words}.`,
     kPool: OPERATIONS.map((_, i) => i),
-    correct: (k) => `${v.read}print(${OPERATIONS[k]!.right(v.expr)})`,
-    wrong: [0, 1].map((w) => (k: number) => `${v.read}print(${OPERATIONS[k]!.wrong[w]!(v.expr)})`),
+    correct: (k) => program(OPERATIONS[k]!.right, v),
+    wrong: [0, 1].map((w) => (k: number) => program(OPERATIONS[k]!.wrong[w]!, v)),
     inputs: (_k, rng) => v.inputs(rng),
   };
 }
