@@ -5,9 +5,8 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { selectBackend } from '../backend/select.js';
-import { loadPretrained } from '../model/hf.js';
 import type { Policy } from '../model/policy.js';
-import { loadTokenizer } from '../tokenizer/load.js';
+import { loadFrozenPolicy } from '../trainer/policy_factory.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import type { CliCommand } from './command.js';
 
@@ -151,8 +150,8 @@ export async function runLogprobs(argv: string[], write: (s: string) => void): P
   if (!fs.existsSync(input)) throw new Error(`input file not found: ${input}`);
   const rows = parseLogprobsInput(fs.readFileSync(input, 'utf8'), input);
   await selectBackend(values.backend as string);
-  const tokenizer = await loadTokenizer(model);
-  const policy = loadPretrained(model, { tokenizer, trainable: false });
+  if (!fs.existsSync(model)) throw new Error(`--model: directory not found: ${model}`);
+  const { policy, tokenizer } = await loadFrozenPolicy(model);
   try {
     for (const r of await scoreCompletions(policy, tokenizer, rows, { batchSize, temperature })) write(JSON.stringify(r) + '\n');
   } finally {

@@ -99,13 +99,16 @@ export async function buildPolicy(cfg: TrainConfig, checkpointModelDir: string |
   return tinyCharPolicy(cfg);
 }
 
+/** A saved model directory as a frozen policy (no rollout pool), with its tokenizer: character or Hugging Face. */
+export async function loadFrozenPolicy(dir: string): Promise<{ policy: Policy; tokenizer: Tokenizer }> {
+  const tokenizer = fs.existsSync(path.join(dir, CHAR_MARKER)) ? new CharTokenizer() : await loadTokenizer(dir);
+  return { policy: loadPretrained(dir, { tokenizer, trainable: false }), tokenizer };
+}
+
 /** Frozen reference policy for KL terms: the policy as it was when RL began. */
 export async function loadReferencePolicy(cfg: TrainConfig, runDir: string): Promise<Policy> {
   const sftDir = path.join(runDir, 'sft');
   const dir = fs.existsSync(sftDir) ? sftDir : cfg.model.path;
-  if (dir) {
-    const isChar = fs.existsSync(path.join(dir, CHAR_MARKER));
-    return loadPretrained(dir, { tokenizer: isChar ? new CharTokenizer() : await loadTokenizer(dir), trainable: false });
-  }
+  if (dir) return (await loadFrozenPolicy(dir)).policy;
   return createTinyCharPolicy(tinyOptions(cfg)).policy; // same seed → same initial weights
 }

@@ -13,6 +13,8 @@ import { writeTinyQwen2Checkpoint } from '../../src/model/tiny_checkpoint.js';
 import { createTabularPolicy } from '../../src/model/toy/tabular.js';
 import { expectedHfShapes } from '../../src/model/transformer.js';
 import { CharTokenizer } from '../../src/tokenizer/char.js';
+import { tinyCharPolicy } from '../../src/trainer/policy_factory.js';
+import { validateConfig } from '../../src/config/load.js';
 import { loadHfTokenizer } from '../../src/tokenizer/hf.js';
 import { logSoftmax64, referenceLogits, type F64Weights } from '../model/reference_f64.js';
 
@@ -92,5 +94,20 @@ describe('rl logprobs', () => {
     } finally {
       policy.dispose();
     }
+  });
+
+  it('loads a model directory saved with the character tokenizer (the demo policy)', async () => {
+    const bundle = tinyCharPolicy(validateConfig({ model: { tiny: { hidden_size: 16, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 32 } } }));
+    const charDir = path.join(dir, 'char');
+    await bundle.save(charDir);
+    const input = path.join(dir, 'char.jsonl');
+    fs.writeFileSync(input, JSON.stringify({ prompt: 'x=', completion: 'int(input())' }) + '\n');
+    let printed = '';
+    await runLogprobs(['--model', charDir, '--input', input, '--backend', 'wasm'], (s) => (printed += s));
+    const out = JSON.parse(printed) as LogprobsResult;
+    expect(out.tokens).toEqual(new CharTokenizer().encode('int(input())'));
+    expect(out.logprobs).toHaveLength('int(input())'.length);
+    for (const lp of out.logprobs) expect(lp).toBeLessThan(0);
+    await bundle.dispose();
   });
 });
