@@ -1,13 +1,13 @@
 // The README's demo, shortened: the same warm-start, then fewer RL steps. Held-out pass@1 must rise.
 import { describe, expect, it } from 'vitest';
-import { readMetrics, rl, tmpDir } from './helpers.js';
+import { readMetrics, rlAwait, tmpDir } from './helpers.js';
 
 const STEPS = 30;
 
 describe('the demo config', () => {
-  it(`raises held-out pass@1 within ${STEPS} RL steps`, () => {
+  it(`raises held-out pass@1 within ${STEPS} RL steps`, async () => {
     const out = tmpDir('rl-demo-short-');
-    const r = rl(
+    const r = await rlAwait(
       ['train', '--config', 'configs/demo.yaml', '--steps', String(STEPS), `trainer.test_freq=${STEPS}`, `trainer.save_freq=${STEPS}`, 'trainer.progress=lines', '--out', out],
       { timeoutMs: 20 * 60_000 },
     );

@@ -36,6 +36,19 @@ export function rl(args: string[], opts: { timeoutMs?: number } = {}): { code: n
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/** rl() without blocking the test worker (vitest's RPC times out when a worker is blocked for minutes). */
+export function rlAwait(args: string[], opts: { timeoutMs: number }): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [RL, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], timeout: opts.timeoutMs });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
 export function rlAsync(args: string[]) {
   return spawn(process.execPath, [RL, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
 }
