@@ -24,7 +24,7 @@ function repeatKv(x: T4, groups: number): T4 {
 }
 
 /** Reference: batched matmuls on repeated kv heads, plain ops. */
-function attentionReference(q: T4, k: T4, v: T4, bias: T3): T4 {
+export function attentionReference(q: T4, k: T4, v: T4, bias: T3): T4 {
   return tf.tidy(() => {
     const [, hq, , d] = q.shape;
     const groups = hq / k.shape[1];
@@ -46,7 +46,7 @@ export function setAttentionBlockElements(n: number): number {
   return prev;
 }
 
-function queryBlock(groups: number, l: number, s: number): number {
+export function queryBlock(groups: number, l: number, s: number): number {
   return Math.max(1, Math.min(l, Math.floor(blockElements / (groups * s))));
 }
 
@@ -55,13 +55,13 @@ function queryBlock(groups: number, l: number, s: number): number {
  * proportional to its INPUT, so B·Hkv slices of the whole tensor would be quadratic in the batch.
  * With `groups`, each piece is [G, L, d] (the query heads sharing a kv head); otherwise [L, d].
  */
-function pairPieces(x: T4, hkv: number, groups: number): tf.Tensor[] {
+export function pairPieces(x: T4, hkv: number, groups: number): tf.Tensor[] {
   const [b, , l, d] = x.shape;
   return tf.unstack(tf.reshape(x, groups === 0 ? [b * hkv, l, d] : [b * hkv, groups, l, d]));
 }
 
 /** Rows [G·Lc, d] of one pair's [G, L, d] piece, positions l0..l0+lc. */
-function blockRows(piece: tf.Tensor, l0: number, lc: number): T2 {
+export function blockRows(piece: tf.Tensor, l0: number, lc: number): T2 {
   const [g, l, d] = piece.shape as [number, number, number];
   const sub = lc === l ? piece : tf.slice(piece, [0, l0, 0], [g, lc, d]);
   return tf.reshape(sub, [g * lc, d]) as T2;

@@ -12,6 +12,7 @@ export { swiglu } from './swiglu.js';
 export { embeddingLookup } from './embedding.js';
 export { applyRope, ropeCosSin, ropeInvFreq, type RopeScalingParams } from './rope.js';
 export { attention, cachedAttention, MASKED, setAttentionBlockElements } from './attention.js';
+export { causalAttention, causalPaddingBias } from './causal_attention.js';
 export { tokenLogProbs, chunkSizeFor, type TokenLogProbs, type TokenLogProbsOptions } from './logprobs.js';
 
 // wasm: Slice that reads a heap view instead of copying its whole input, and a GatherV2 that copies whole rows

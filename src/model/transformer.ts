@@ -5,8 +5,8 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   applyRope,
-  attention,
   cachedAttention,
+  causalAttention,
   embeddingLookup,
   linear,
   MASKED,
@@ -22,6 +22,8 @@ import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import type { ModelConfig } from './config.js';
 import type { Decoder, KVCache } from './decoder.js';
 import type { GenerateResult, Policy, SamplingOptions, ScoreArgs } from './policy.js';
+
+export { causalPaddingBias } from '../../kernels/index.js';
 
 type T1 = tf.Tensor1D;
 type T2 = tf.Tensor2D;
@@ -224,8 +226,8 @@ export class Transformer implements Policy, Decoder {
     return this.tiedHeadCache.head;
   }
 
-  /** The transformer stack on [B, L] ids; positions [B, L] and an additive bias [B, L, L] are given. */
-  private runStack(ids: T2, positions: T2, bias: T3, keepKv: boolean): StackOutput {
+  /** The transformer stack on [B, L] ids; positions [B, L] and the key mask [B, L] (1 = real token) are given. */
+  private runStack(ids: T2, positions: T2, keyMask: T2, keepKv: boolean): StackOutput {
     const cfg = this.config;
     const [bsz, len] = ids.shape;
     const d = cfg.headDim;
@@ -243,7 +245,7 @@ export class Transformer implements Policy, Decoder {
         keys.push(k);
         values.push(v);
       }
-      const a = attention(q, k, v, bias);
+      const a = causalAttention(q, k, v, keyMask);
       const merged = tf.reshape(tf.transpose(a, [0, 2, 1, 3]), [bsz * len, cfg.numHeads * d]) as T2;
       x = tf.add(x, linear(merged, lw.o as T2, lw.ob as T1 | undefined));
       const h2 = rmsNorm(x, lw.postNorm as T1, cfg.rmsNormEps);
@@ -261,8 +263,8 @@ export class Transformer implements Policy, Decoder {
   private fullStack(ids: T2, attentionMask: T2, keepKv: boolean): StackOutput {
     checkIdsAndMask(ids, attentionMask, this.vocabSize);
     const positions = positionsFromMask(attentionMask);
-    const bias = causalPaddingBias(attentionMask);
-    return this.runStack(ids, positions, bias, keepKv);
+    // No [B, L, L] bias: attention builds the causal + padding bias block by block from the mask.
+    return this.runStack(ids, positions, tf.cast(attentionMask, 'float32') as T2, keepKv);
   }
 
   forwardLogits(ids: T2, attentionMask: T2): T3 {
@@ -432,17 +434,5 @@ export function positionsFromMask(mask: T2): T2 {
     const m = tf.cast(mask, 'int32');
     const pos = tf.sub(tf.cumsum(m, 1), 1);
     return tf.where(tf.equal(m, 0), tf.onesLike(pos), pos) as T2;
-  });
-}
-
-/** Additive bias [B, L, L]: 0 where key j ≤ query i and key j is a real token, else MASKED. */
-export function causalPaddingBias(mask: T2): T3 {
-  return tf.tidy(() => {
-    const [, len] = mask.shape;
-    const r = tf.range(0, len, 1, 'int32');
-    const causal = tf.cast(tf.lessEqual(tf.reshape(r, [1, len]), tf.reshape(r, [len, 1])), 'float32'); // [i, j]: j ≤ i
-    const keyOk = tf.expandDims(tf.cast(mask, 'float32'), 1); // [B, 1, L]
-    const allowed = tf.mul(tf.expandDims(causal, 0), keyOk);
-    return tf.mul(tf.sub(1, allowed), MASKED) as T3;
   });
 }
