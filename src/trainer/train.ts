@@ -244,9 +244,9 @@ async function trainStep(step: number, c: StepContext): Promise<Metrics> {
       : batch.responseMask.clone();
   const scoresT = tokenLevelScores(keep.map((i) => scores[i]!), keep.map((i) => responseLengths[i]!), T);
   const temperature = cfg.rollout.temperature > 0 ? cfg.rollout.temperature : 1;
-  // The model builds a [rows, L, L] attention bias per forward: cap rows × L² (64M floats) for long sequences.
+  // Activation memory (what the tape keeps for the backward pass) is linear in rows × L: cap the padded tokens.
   const L = batch.ids.shape[1];
-  const micro = Math.max(1, Math.min(cfg.actor.micro_batch_size, Math.floor(2 ** 26 / (L * L))));
+  const micro = Math.max(1, Math.min(cfg.actor.micro_batch_size, Math.floor(cfg.actor.max_tokens_per_micro_batch / L)));
 
   // 5. Old log-probs (no grad) and reference log-probs.
   const oldLogProb = await time('old_log_prob', () => scoreInMicroBatches(policy, batch, micro, temperature));
