@@ -37,8 +37,15 @@ interface Block {
   sk: number;
 }
 
+/**
+ * Query rows per block at most: smaller blocks skip more of the causal upper triangle ((n + 1) / 2n of the
+ * square is computed with n blocks) for ~15 more kernels per (pair, block). 256 measured best on wasm between
+ * 128 and 512 (scoring and gradient of 11 rows × 1431 and 3 rows × 4188 tokens on the tiny Qwen2 model).
+ */
+const MAX_QUERY_BLOCK = 256;
+
 function queryBlocks(groups: number, l: number): Block[] {
-  const lb = queryBlock(groups, l, l);
+  const lb = Math.min(queryBlock(groups, l, l), MAX_QUERY_BLOCK);
   const out: Block[] = [];
   for (let l0 = 0; l0 < l; l0 += lb) {
     const lc = Math.min(lb, l - l0);
@@ -48,16 +55,25 @@ function queryBlocks(groups: number, l: number): Block[] {
 }
 
 /**
- * One row's bias for one block, [Lc, Sk]: 0 where key j ≤ query l0 + i and key j is a real token, else MASKED
- * (the values of the [B, L, L] bias, one block at a time). Built per (row, block) and shared by the row's heads.
+ * [Lc, Sk] additive causal bias of one block: 0 where key j ≤ query l0 + i, else MASKED. Written in JS and
+ * uploaded: wasm's comparison and min/max kernels broadcast element by element (~100 ns per element measured,
+ * seconds per long row), while its add broadcasts fast (XNNPACK). Shared by every row and head.
  */
-function blockBias(blk: Block, keyBiasRow: tf.Tensor1D): T2 {
+function causalBlock(blk: Block): T2 {
+  const data = new Float32Array(blk.lc * blk.sk);
+  for (let i = 0; i < blk.lc; i++) data.fill(MASKED, i * blk.sk + blk.l0 + i + 1, (i + 1) * blk.sk);
+  return tf.tensor2d(data, [blk.lc, blk.sk]);
+}
+
+/**
+ * One row's bias for one block, [Lc, Sk]: the causal block plus the row's key-padding bias (0 or MASKED per key).
+ * Masked entries are MASKED or 2·MASKED, the same after the softmax except in a row with no visible key (a
+ * padding query, whose output nothing reads).
+ */
+function rowBlockBias(causal: T2, blk: Block, keyBiasRow: tf.Tensor1D): T2 {
   return tf.tidy(() => {
-    const rows = tf.reshape(tf.range(blk.l0, blk.l0 + blk.lc, 1, 'int32'), [blk.lc, 1]);
-    const cols = tf.reshape(tf.range(0, blk.sk, 1, 'int32'), [1, blk.sk]);
-    const causal = tf.mul(tf.cast(tf.greater(cols, rows), 'float32'), MASKED);
     const kb = blk.sk === keyBiasRow.shape[0] ? keyBiasRow : tf.slice(keyBiasRow, [0], [blk.sk]);
-    return tf.minimum(causal, tf.reshape(kb, [1, blk.sk])) as T2;
+    return tf.add(causal, tf.reshape(kb, [1, blk.sk])) as T2;
   });
 }
 
@@ -87,37 +103,44 @@ function setup(q: T4, k: T4, keyMask: T2) {
   return { bsz, hq, l, d, hkv, groups, scale: 1 / Math.sqrt(d), blocks: queryBlocks(groups, l), keyBias };
 }
 
+/** Concatenate each pair's per-block pieces along the query axis (and free the pieces). */
+function joinBlocks(perPair: tf.Tensor[][]): tf.Tensor[] {
+  return perPair.map((ps) => {
+    if (ps.length === 1) return ps[0]!;
+    const joined = tf.concat(ps, 1);
+    tf.dispose(ps);
+    return joined;
+  });
+}
+
+// Both loops run block by block (outer), then (row, kv head) pairs: one causal block and one row's bias are
+// alive at a time, and each block's probabilities die in their own tidy.
 function forwardLoop(q: T4, k: T4, v: T4, keyMask: T2): T4 {
   const { bsz, hq, l, d, hkv, groups, scale, blocks, keyBias } = setup(q, k, keyMask);
   const qp = pairPieces(q, hkv, groups);
   const kp = pairPieces(k, hkv, 0);
   const vp = pairPieces(v, hkv, 0);
-  const outs: tf.Tensor[] = [];
-  for (let b = 0; b < bsz; b++) {
-    const pairs = Array.from({ length: hkv }, (_, h) => b * hkv + h);
-    const kTs = pairs.map((i) => tf.transpose(kp[i]!) as T2); // [d, S], once per (row, kv head)
-    const parts: tf.Tensor[][] = pairs.map(() => []);
-    for (const blk of blocks) {
-      const bias = blockBias(blk, keyBias[b]!);
-      pairs.forEach((i, h) => {
-        // One tidy per block: only its [G, Lc, d] output outlives it, never the block's probabilities.
-        parts[h]!.push(
+  const kTs = kp.map((x) => tf.transpose(x) as T2); // [d, S] per pair
+  const parts: tf.Tensor[][] = kp.map(() => []);
+  for (const blk of blocks) {
+    const causal = causalBlock(blk);
+    for (let b = 0; b < bsz; b++) {
+      const bias = rowBlockBias(causal, blk, keyBias[b]!);
+      for (let i = b * hkv; i < (b + 1) * hkv; i++) {
+        parts[i]!.push(
           tf.tidy(() => {
-            const p = blockProbs(blockRows(qp[i]!, blk.l0, blk.lc), leadingCols(kTs[h]!, blk.sk), bias, blk.lc, groups, scale);
+            const p = blockProbs(blockRows(qp[i]!, blk.l0, blk.lc), leadingCols(kTs[i]!, blk.sk), bias, blk.lc, groups, scale);
             return tf.reshape(tf.matMul(p, leadingRows(vp[i] as T2, blk.sk)), [groups, blk.lc, d]);
           }),
         );
-      });
+      }
       bias.dispose();
     }
-    for (const ps of parts) {
-      outs.push(ps.length === 1 ? ps[0]! : tf.concat(ps, 1));
-      if (ps.length > 1) tf.dispose(ps);
-    }
-    tf.dispose(kTs);
+    causal.dispose();
   }
+  const outs = joinBlocks(parts);
   const out = tf.reshape(tf.stack(outs, 0), [bsz, hq, l, d]) as T4;
-  tf.dispose([...outs, ...qp, ...kp, ...vp, ...keyBias]);
+  tf.dispose([...outs, ...qp, ...kp, ...vp, ...kTs, ...keyBias]);
   return out;
 }
 
@@ -135,28 +158,26 @@ const causalAttentionLoop = customOp((q: T4, k: T4, v: T4, keyMask: T2, save: tf
       const dOp = pairPieces(dOut, hkv, groups);
       const kp = pairPieces(ks, hkv, 0);
       const vp = pairPieces(vs, hkv, 0);
-      const dqs: tf.Tensor[] = [];
-      const dks: tf.Tensor[] = [];
-      const dvs: tf.Tensor[] = [];
-      for (let b = 0; b < bsz; b++) {
-        const pairs = Array.from({ length: hkv }, (_, h) => b * hkv + h);
-        const kTs = pairs.map((i) => tf.transpose(kp[i]!) as T2);
-        const vTs = pairs.map((i) => tf.transpose(vp[i]!) as T2);
-        // dKᵀ and dVᵀ [d, S] per kv head; dQ per block.
-        const dkT: (tf.Tensor | null)[] = pairs.map(() => null);
-        const dvT: (tf.Tensor | null)[] = pairs.map(() => null);
-        const dqBlocks: tf.Tensor[][] = pairs.map(() => new Array<tf.Tensor>(blocks.length));
-        // Last block first: it sees every key, so the accumulators start full width.
-        for (let j = blocks.length - 1; j >= 0; j--) {
-          const { l0, lc, sk } = blocks[j]!;
-          const bias = blockBias(blocks[j]!, keyBias[b]!);
-          pairs.forEach((i, h) => {
+      const kTs = kp.map((x) => tf.transpose(x) as T2);
+      const vTs = vp.map((x) => tf.transpose(x) as T2);
+      // Per pair: dKᵀ and dVᵀ [d, S] accumulated over blocks; dQ per block.
+      const dkT: (tf.Tensor | null)[] = kp.map(() => null);
+      const dvT: (tf.Tensor | null)[] = kp.map(() => null);
+      const dqParts: tf.Tensor[][] = kp.map(() => new Array<tf.Tensor>(blocks.length));
+      // Last block first: it sees every key, so the accumulators start full width.
+      for (let j = blocks.length - 1; j >= 0; j--) {
+        const blk = blocks[j]!;
+        const { l0, lc, sk } = blk;
+        const causal = causalBlock(blk);
+        for (let b = 0; b < bsz; b++) {
+          const bias = rowBlockBias(causal, blk, keyBias[b]!);
+          for (let i = b * hkv; i < (b + 1) * hkv; i++) {
             const [dqb, nextK, nextV] = tf.tidy(() => {
               const qr = blockRows(qp[i]!, l0, lc);
-              const p = blockProbs(qr, leadingCols(kTs[h]!, sk), bias, lc, groups, scale); // [G·Lc, Sk]
+              const p = blockProbs(qr, leadingCols(kTs[i]!, sk), bias, lc, groups, scale); // [G·Lc, Sk]
               const dO = blockRows(dOp[i]!, l0, lc);
               const o = blockRows(op[i]!, l0, lc);
-              const dP = tf.matMul(dO, leadingCols(vTs[h]!, sk)); // [G·Lc, Sk]
+              const dP = tf.matMul(dO, leadingCols(vTs[i]!, sk)); // [G·Lc, Sk]
               // softmax backward: dS = p ⊙ (dP − rowsum(dP ⊙ p)), and rowsum(dP ⊙ p) = rowsum(dO ⊙ O).
               const dS = tf.mul(p, tf.sub(dP, tf.sum(tf.mul(dO, o), -1, true)));
               const dq = tf.reshape(tf.mul(tf.matMul(dS, leadingRows(kp[i] as T2, sk)), scale), [groups, lc, d]);
@@ -164,30 +185,27 @@ const causalAttentionLoop = customOp((q: T4, k: T4, v: T4, keyMask: T2, save: tf
               const widen = (x: tf.Tensor) => (sk === s ? x : tf.pad(x, [[0, 0], [0, s - sk]]));
               const dk = widen(tf.mul(tf.matMul(tf.transpose(qr), dS), scale));
               const dv = widen(tf.matMul(tf.transpose(dO), p));
-              const accK = dkT[h];
-              const accV = dvT[h];
+              const accK = dkT[i];
+              const accV = dvT[i];
               return [dq, accK ? tf.add(accK, dk) : dk, accV ? tf.add(accV, dv) : dv];
             });
-            dqBlocks[h]![j] = dqb!;
-            tf.dispose([dkT[h], dvT[h]].filter((t): t is tf.Tensor => t !== null));
-            dkT[h] = nextK!;
-            dvT[h] = nextV!;
-          });
+            dqParts[i]![j] = dqb!;
+            tf.dispose([dkT[i], dvT[i]].filter((t): t is tf.Tensor => t !== null));
+            dkT[i] = nextK!;
+            dvT[i] = nextV!;
+          }
           bias.dispose();
         }
-        pairs.forEach((_, h) => {
-          const dqb = dqBlocks[h]!;
-          dqs.push(dqb.length === 1 ? dqb[0]! : tf.concat(dqb, 1));
-          if (dqb.length > 1) tf.dispose(dqb);
-          dks.push(tf.transpose(dkT[h]!));
-          dvs.push(tf.transpose(dvT[h]!));
-        });
-        tf.dispose([...kTs, ...vTs, ...(dkT as tf.Tensor[]), ...(dvT as tf.Tensor[])]);
+        causal.dispose();
       }
+      const dqs = joinBlocks(dqParts);
+      const dks = dkT.map((t) => tf.transpose(t!));
+      const dvs = dvT.map((t) => tf.transpose(t!));
       const dq = tf.reshape(tf.stack(dqs, 0), [bsz, hq, l, d]);
       const dk = tf.reshape(tf.stack(dks, 0), [bsz, hkv, s, d]);
       const dv = tf.reshape(tf.stack(dvs, 0), [bsz, hkv, s, d]);
-      tf.dispose([...dqs, ...dks, ...dvs, ...qp, ...op, ...dOp, ...kp, ...vp, ...keyBias]);
+      tf.dispose([...dqs, ...dks, ...dvs, ...(dkT as tf.Tensor[]), ...(dvT as tf.Tensor[])]);
+      tf.dispose([...qp, ...op, ...dOp, ...kp, ...vp, ...kTs, ...vTs, ...keyBias]);
       return [dq, dk, dv, tf.zerosLike(ms)];
     },
   };
