@@ -66,14 +66,31 @@ function causalBlock(blk: Block): T2 {
 }
 
 /**
- * One row's bias for one block, [Lc, Sk]: the causal block plus the row's key-padding bias (0 or MASKED per key).
- * Masked entries are MASKED or 2·MASKED, the same after the softmax except in a row with no visible key (a
- * padding query, whose output nothing reads).
+ * One row's bias for one block, [Lc, Sk]: the causal block plus the row's key-padding bias (0 or MASKED per key),
+ * over the first `sk` keys (≤ the block's). Masked entries are MASKED or 2·MASKED, the same after the softmax
+ * except in a row with no visible key (a padding query, whose output nothing reads).
  */
-function rowBlockBias(causal: T2, blk: Block, keyBiasRow: tf.Tensor1D): T2 {
+function rowBlockBias(causal: T2, sk: number, keyBiasRow: tf.Tensor1D): T2 {
   return tf.tidy(() => {
-    const kb = blk.sk === keyBiasRow.shape[0] ? keyBiasRow : tf.slice(keyBiasRow, [0], [blk.sk]);
-    return tf.add(causal, tf.reshape(kb, [1, blk.sk])) as T2;
+    const kb = sk === keyBiasRow.shape[0] ? keyBiasRow : tf.slice(keyBiasRow, [0], [sk]);
+    return tf.add(leadingCols(causal, sk), tf.reshape(kb, [1, sk])) as T2;
+  });
+}
+
+/**
+ * Per row, one past its last real token: later positions are right padding (a response shorter than the
+ * batch's), masked as keys, and their queries' outputs are unused. Blocks of queries entirely past it are
+ * skipped (output 0) and keys past it are not read, so a row costs its own length², not the batch width².
+ * Where the mask cannot be read synchronously (webgpu in Node), every row runs to L.
+ */
+function rowEnds(keyMask: T2): number[] {
+  const [bsz, l] = keyMask.shape;
+  if (tf.getBackend() === 'webgpu') return new Array<number>(bsz).fill(l);
+  const m = keyMask.dataSync();
+  return Array.from({ length: bsz }, (_, b) => {
+    let e = l;
+    while (e > 0 && !(m[b * l + e - 1]! > 0)) e--;
+    return e;
   });
 }
 
@@ -100,7 +117,7 @@ function setup(q: T4, k: T4, keyMask: T2) {
   const hkv = k.shape[1];
   const groups = hq / hkv;
   const keyBias = tf.tidy(() => tf.unstack(tf.mul(tf.sub(1, tf.cast(keyMask, 'float32')), MASKED)) as tf.Tensor1D[]);
-  return { bsz, hq, l, d, hkv, groups, scale: 1 / Math.sqrt(d), blocks: queryBlocks(groups, l), keyBias };
+  return { bsz, hq, l, d, hkv, groups, scale: 1 / Math.sqrt(d), blocks: queryBlocks(groups, l), keyBias, ends: rowEnds(keyMask) };
 }
 
 /** Concatenate each pair's per-block pieces along the query axis (and free the pieces). */
@@ -116,7 +133,7 @@ function joinBlocks(perPair: tf.Tensor[][]): tf.Tensor[] {
 // Both loops run block by block (outer), then (row, kv head) pairs: one causal block and one row's bias are
 // alive at a time, and each block's probabilities die in their own tidy.
 function forwardLoop(q: T4, k: T4, v: T4, keyMask: T2): T4 {
-  const { bsz, hq, l, d, hkv, groups, scale, blocks, keyBias } = setup(q, k, keyMask);
+  const { bsz, hq, l, d, hkv, groups, scale, blocks, keyBias, ends } = setup(q, k, keyMask);
   const qp = pairPieces(q, hkv, groups);
   const kp = pairPieces(k, hkv, 0);
   const vp = pairPieces(v, hkv, 0);
@@ -125,12 +142,17 @@ function forwardLoop(q: T4, k: T4, v: T4, keyMask: T2): T4 {
   for (const blk of blocks) {
     const causal = causalBlock(blk);
     for (let b = 0; b < bsz; b++) {
-      const bias = rowBlockBias(causal, blk, keyBias[b]!);
+      if (blk.l0 >= ends[b]!) {
+        for (let i = b * hkv; i < (b + 1) * hkv; i++) parts[i]!.push(tf.zeros([groups, blk.lc, d]));
+        continue;
+      }
+      const sk = Math.min(blk.sk, ends[b]!);
+      const bias = rowBlockBias(causal, sk, keyBias[b]!);
       for (let i = b * hkv; i < (b + 1) * hkv; i++) {
         parts[i]!.push(
           tf.tidy(() => {
-            const p = blockProbs(blockRows(qp[i]!, blk.l0, blk.lc), leadingCols(kTs[i]!, blk.sk), bias, blk.lc, groups, scale);
-            return tf.reshape(tf.matMul(p, leadingRows(vp[i] as T2, blk.sk)), [groups, blk.lc, d]);
+            const p = blockProbs(blockRows(qp[i]!, blk.l0, blk.lc), leadingCols(kTs[i]!, sk), bias, blk.lc, groups, scale);
+            return tf.reshape(tf.matMul(p, leadingRows(vp[i] as T2, sk)), [groups, blk.lc, d]);
           }),
         );
       }
@@ -151,7 +173,7 @@ const causalAttentionLoop = customOp((q: T4, k: T4, v: T4, keyMask: T2, save: tf
     value: out,
     gradFunc: (dOut: T4, saved: tf.Tensor[]) => {
       const [qs, ks, vs, ms, os] = saved as [T4, T4, T4, T2, T4];
-      const { bsz, hq, l, d, hkv, groups, scale, blocks, keyBias } = setup(qs, ks, ms);
+      const { bsz, hq, l, d, hkv, groups, scale, blocks, keyBias, ends } = setup(qs, ks, ms);
       const s = l;
       const qp = pairPieces(qs, hkv, groups);
       const op = pairPieces(os, hkv, groups);
@@ -164,13 +186,19 @@ const causalAttentionLoop = customOp((q: T4, k: T4, v: T4, keyMask: T2, save: tf
       const dkT: (tf.Tensor | null)[] = kp.map(() => null);
       const dvT: (tf.Tensor | null)[] = kp.map(() => null);
       const dqParts: tf.Tensor[][] = kp.map(() => new Array<tf.Tensor>(blocks.length));
-      // Last block first: it sees every key, so the accumulators start full width.
+      // Last block first (it sees the most keys); each block's [d, Sk] contributions are padded to [d, S].
       for (let j = blocks.length - 1; j >= 0; j--) {
         const blk = blocks[j]!;
-        const { l0, lc, sk } = blk;
+        const { l0, lc } = blk;
         const causal = causalBlock(blk);
         for (let b = 0; b < bsz; b++) {
-          const bias = rowBlockBias(causal, blk, keyBias[b]!);
+          if (l0 >= ends[b]!) {
+            // Skipped in the forward pass (output 0): no gradient.
+            for (let i = b * hkv; i < (b + 1) * hkv; i++) dqParts[i]![j] = tf.zeros([groups, lc, d]);
+            continue;
+          }
+          const sk = Math.min(blk.sk, ends[b]!);
+          const bias = rowBlockBias(causal, sk, keyBias[b]!);
           for (let i = b * hkv; i < (b + 1) * hkv; i++) {
             const [dqb, nextK, nextV] = tf.tidy(() => {
               const qr = blockRows(qp[i]!, l0, lc);
@@ -199,12 +227,13 @@ const causalAttentionLoop = customOp((q: T4, k: T4, v: T4, keyMask: T2, save: tf
         causal.dispose();
       }
       const dqs = joinBlocks(dqParts);
-      const dks = dkT.map((t) => tf.transpose(t!));
-      const dvs = dvT.map((t) => tf.transpose(t!));
+      // A row with no real token ran no block: its key and value gradients are 0.
+      const dks = dkT.map((t) => (t ? tf.transpose(t) : tf.zeros([s, d])));
+      const dvs = dvT.map((t) => (t ? tf.transpose(t) : tf.zeros([s, d])));
       const dq = tf.reshape(tf.stack(dqs, 0), [bsz, hq, l, d]);
       const dk = tf.reshape(tf.stack(dks, 0), [bsz, hkv, s, d]);
       const dv = tf.reshape(tf.stack(dvs, 0), [bsz, hkv, s, d]);
-      tf.dispose([...dqs, ...dks, ...dvs, ...(dkT as tf.Tensor[]), ...(dvT as tf.Tensor[])]);
+      tf.dispose([...dqs, ...dks, ...dvs, ...[...dkT, ...dvT].filter((t): t is tf.Tensor => t !== null)]);
       tf.dispose([...qp, ...op, ...dOp, ...kp, ...vp, ...kTs, ...vTs, ...keyBias]);
       return [dq, dk, dv, tf.zerosLike(ms)];
     },
