@@ -1,6 +1,7 @@
 // The transformer's KV cache, kept per layer as a list of chunks along the sequence. A decode step appends its
-// position to the last chunk (a copy of at most `chunkSize` positions) or starts a new chunk; concatenating the
-// whole cache instead copied B·S·Hkv·d floats per layer per step, as much time as the attention itself at S = 4k.
+// position to the last chunk (a copy of at most `chunkSize` positions) or starts a new chunk. Concatenating the
+// whole cache instead allocated a second full copy of every layer's keys and values per step: at 128 rows and
+// 4096 positions (tiny Qwen2, wasm) the heap peaked at 1111 MB instead of 429 MB, for 5-10% more time per step.
 // tfjs tensors are immutable, so a preallocated buffer could not be written in place on every backend.
 import * as tf from '@tensorflow/tfjs';
 import type { KVCache } from './decoder.js';

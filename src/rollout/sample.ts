@@ -2,8 +2,8 @@
 // The categorical draw happens in JS on the downloaded logits rows (one download per step) with a counter-based
 // PRNG keyed by (seed, row id), so results are reproducible and independent of how rows are batched.
 // Finished rows leave the decode batch (the decoder's selectRows) once enough of them have finished: a random
-// policy's rows end anywhere between a few hundred tokens and max length, and computing finished rows until the
-// longest one ends made most of the work waste.
+// policy's rows end anywhere between a few tokens and thousands, and computing finished rows until the longest
+// one ended was most of the work (128 rollouts of 316 tokens mean, 1339 max: 55.6 s without, 9.3 s with).
 import * as tf from '@tensorflow/tfjs';
 import type { Decoder } from '../model/decoder.js';
 import type { GenerateResult, SamplingOptions } from '../model/policy.js';
@@ -24,8 +24,9 @@ export interface SampleExtras {
 }
 
 /**
- * Default compaction threshold. Selecting rows copies the live part of the cache once, about the cost of one
- * decode step, while each step after it saves the dead fraction of a step: at 1/8 dead it pays back in ~8 steps.
+ * Default compaction threshold. Selecting rows copies the live part of the cache once (less than one decode
+ * step), while each step after it saves the dead fraction of a step. Measured on those 128 rollouts: 0.875 and
+ * 1 (compact at every finish) alike, 8.8 s; 0.5, 11.2 s.
  */
 export const COMPACT_BELOW = 0.875;
 
