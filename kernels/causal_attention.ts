@@ -2,9 +2,9 @@
 // materialised bias is 64 MB per row, kept on the tape for the backward pass and copied again per (row, head),
 // which overflowed wasm's 4 GB heap while scoring long rollouts. The loop path builds each query block's
 // [Lc, Sk] bias from the mask inside the loop, and a block only reads the keys it can see (Sk = l0 + Lc: the
-// causal upper triangle is never computed). Beyond q, k, v and the output, memory is one block at a time.
-// Queries at padding positions (left padding: no visible key) get an unspecified mix of values: like the
-// bias version, nothing reads them (they are masked as keys, and no loss is taken there).
+// causal upper triangle is never computed), and a row stops at its last real token. Beyond q, k, v and the
+// output, memory is one block at a time. Queries at padding positions get unspecified (finite) outputs: like
+// the bias version's, nothing reads them (padding is masked as keys, and no loss is taken there).
 import * as tf from '@tensorflow/tfjs';
 import { attentionBatched, attentionPath, attentionReference, blockRows, MASKED, pairPieces, queryBlock } from './attention.js';
 import { customOp } from './custom_op.js';
