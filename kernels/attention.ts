@@ -24,7 +24,7 @@ function repeatKv(x: T4, groups: number): T4 {
 }
 
 /** Reference: batched matmuls on repeated kv heads, plain ops. */
-function attentionReference(q: T4, k: T4, v: T4, bias: T3): T4 {
+export function attentionReference(q: T4, k: T4, v: T4, bias: T3): T4 {
   return tf.tidy(() => {
     const [, hq, , d] = q.shape;
     const groups = hq / k.shape[1];
@@ -46,7 +46,7 @@ export function setAttentionBlockElements(n: number): number {
   return prev;
 }
 
-function queryBlock(groups: number, l: number, s: number): number {
+export function queryBlock(groups: number, l: number, s: number): number {
   return Math.max(1, Math.min(l, Math.floor(blockElements / (groups * s))));
 }
 
@@ -55,13 +55,13 @@ function queryBlock(groups: number, l: number, s: number): number {
  * proportional to its INPUT, so B·Hkv slices of the whole tensor would be quadratic in the batch.
  * With `groups`, each piece is [G, L, d] (the query heads sharing a kv head); otherwise [L, d].
  */
-function pairPieces(x: T4, hkv: number, groups: number): tf.Tensor[] {
+export function pairPieces(x: T4, hkv: number, groups: number): tf.Tensor[] {
   const [b, , l, d] = x.shape;
   return tf.unstack(tf.reshape(x, groups === 0 ? [b * hkv, l, d] : [b * hkv, groups, l, d]));
 }
 
 /** Rows [G·Lc, d] of one pair's [G, L, d] piece, positions l0..l0+lc. */
-function blockRows(piece: tf.Tensor, l0: number, lc: number): T2 {
+export function blockRows(piece: tf.Tensor, l0: number, lc: number): T2 {
   const [g, l, d] = piece.shape as [number, number, number];
   const sub = lc === l ? piece : tf.slice(piece, [0, l0, 0], [g, lc, d]);
   return tf.reshape(sub, [g * lc, d]) as T2;
@@ -244,25 +244,46 @@ export const attention = defineOp('attention', { reference: attentionReference, 
 
 /**
  * Attention of a few new query positions against a KV cache whose keys are stored TRANSPOSED
- * (kT [B, Hkv, d, S], so no per-step transpose) — the decode step. Not differentiable.
+ * (kT [B, Hkv, d, S], so no per-step transpose) — the decode step. The cache may come as chunks along S
+ * (kT[i] [B, Hkv, d, S_i], v[i] [B, Hkv, S_i, d]; bias over all S = ΣS_i): scores are computed per chunk and
+ * concatenated (B·Hq·L·S floats, d times less than the keys), the weighted values summed over chunks, so the
+ * cache itself is never concatenated. Not differentiable.
  */
-function cachedAttentionImpl(q: T4, kT: T4, v: T4, bias: T3): T4 {
+function cachedAttentionImpl(q: T4, kT: T4 | T4[], v: T4 | T4[], bias: T3): T4 {
+  const kTs = Array.isArray(kT) ? kT : [kT];
+  const vs = Array.isArray(v) ? v : [v];
+  if (kTs.length !== vs.length || kTs.length === 0) throw new Error(`cachedAttention: ${kTs.length} key chunks for ${vs.length} value chunks`);
   return tf.tidy(() => {
     const [bsz, hq, l, d] = q.shape;
-    const hkv = kT.shape[1];
-    const s = kT.shape[3];
+    const hkv = kTs[0]!.shape[1];
+    const widths = kTs.map((k) => k.shape[3]);
+    const s = widths.reduce((a, b) => a + b, 0);
     const groups = hq / hkv;
     // [B·Hkv, G·L, d] x [B·Hkv, d, S]: batched, small; one op instead of B·Hkv loops of tiny ops.
     const qg = tf.reshape(q, [bsz * hkv, groups * l, d]);
-    const scores = tf.reshape(tf.matMul(qg, tf.reshape(kT, [bsz * hkv, d, s])), [bsz, hkv, groups, l, s]);
+    const parts = kTs.map((k, i) => tf.matMul(qg, tf.reshape(k, [bsz * hkv, d, widths[i]!])));
+    const scores = tf.reshape(parts.length === 1 ? parts[0]! : tf.concat(parts, 2), [bsz, hkv, groups, l, s]);
     const biased = tf.add(tf.mul(scores, 1 / Math.sqrt(d)), tf.reshape(bias, [bsz, 1, 1, l, s]));
     const p = tf.reshape(tf.softmax(biased), [bsz * hkv, groups * l, s]);
-    return tf.reshape(tf.matMul(p, tf.reshape(v, [bsz * hkv, s, d])), [bsz, hq, l, d]) as T4;
+    let out: tf.Tensor | null = null;
+    let s0 = 0;
+    vs.forEach((vi, i) => {
+      const w = widths[i]!;
+      const pi = w === s ? p : tf.slice(p, [0, 0, s0], [bsz * hkv, groups * l, w]);
+      const o = tf.matMul(pi, tf.reshape(vi, [bsz * hkv, w, d]));
+      out = out === null ? o : tf.add(out, o);
+      s0 += w;
+    });
+    return tf.reshape(out!, [bsz, hq, l, d]) as T4;
   });
 }
 
-function cachedAttentionReference(q: T4, kT: T4, v: T4, bias: T3): T4 {
-  return tf.tidy(() => attentionReference(q, tf.transpose(kT, [0, 1, 3, 2]) as T4, v, bias));
+function cachedAttentionReference(q: T4, kT: T4 | T4[], v: T4 | T4[], bias: T3): T4 {
+  return tf.tidy(() => {
+    const k = Array.isArray(kT) ? tf.concat(kT, 3) : kT;
+    const vv = Array.isArray(v) ? tf.concat(v, 2) : v;
+    return attentionReference(q, tf.transpose(k, [0, 1, 3, 2]) as T4, vv as T4, bias);
+  });
 }
 
 export const cachedAttention = defineOp('cachedAttention', {

@@ -4,6 +4,7 @@
 // Query head h reads kv head ⌊h / G⌋, so [B, Hq, L, d] regroups to [B·Hkv, G·L, d] by a reshape alone.
 // The gradient recomputes the probabilities. Checked against kernels/attention.ts's reference in test/webgpu.
 import * as tf from '@tensorflow/tfjs';
+import { causalPaddingBias } from '../causal_attention.js';
 import { customOp } from '../custom_op.js';
 
 type T3 = tf.Tensor3D;
@@ -52,3 +53,16 @@ export const attentionWebgpu = customOp((q: T4, k: T4, v: T4, bias: T3, save: tf
     },
   };
 }) as (q: T4, k: T4, v: T4, bias: T3) => T4;
+
+/**
+ * Causal attention from a key mask [B, L] (kernels/causal_attention.ts's contract). The batched matmuls above
+ * hold the whole [B·Hq, L, L] probability tensor anyway, so the [B, L, L] bias built here adds 1/Hq to that.
+ */
+export function causalAttentionWebgpu(q: T4, k: T4, v: T4, keyMask: tf.Tensor2D): T4 {
+  const bias = causalPaddingBias(keyMask);
+  try {
+    return attentionWebgpu(q, k, v, bias); // keeps its own reference for the backward pass
+  } finally {
+    bias.dispose();
+  }
+}

@@ -3,7 +3,7 @@
 import { registerBackendImpl } from '../registry.js';
 import '../index.js'; // defines the ops we register implementations for
 import { installAddNFix } from './addn.js';
-import { attentionWebgpu } from './attention.js';
+import { attentionWebgpu, causalAttentionWebgpu } from './attention.js';
 import { installCumsumFix } from './cumsum.js';
 import { tokenLogProbsWebgpu } from './logprobs.js';
 import { rmsNormWebgpu } from './rmsnorm.js';
@@ -17,6 +17,7 @@ export const WEBGPU_IMPLS: Record<string, (...args: never[]) => unknown> = {
   swiglu: swigluWebgpu,
   applyRope: applyRopeWebgpu,
   attention: attentionWebgpu,
+  causalAttention: causalAttentionWebgpu,
 };
 
 let installed = false;

@@ -48,6 +48,9 @@ export const ActorSchema = z
   .strictObject({
     ppo_mini_batch_size: positiveInt().default(8).describe('prompts per optimizer step (each brings its n responses)'),
     micro_batch_size: positiveInt().default(64).describe('rows per forward/backward pass (gradient accumulation)'),
+    max_tokens_per_micro_batch: positiveInt()
+      .default(16384)
+      .describe('cap on padded tokens (rows × prompt+response width) per forward/backward pass: long rollouts get fewer rows (verl: ppo_max_token_len_per_gpu)'),
     ppo_epochs: positiveInt().default(1).describe('passes over the batch per step'),
     clip_ratio: z.number().positive().default(0.2).describe('PPO clip range (both sides unless low/high given)'),
     clip_ratio_low: z.number().positive().nullable().default(null).describe('lower clip range (default clip_ratio)'),

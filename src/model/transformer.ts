@@ -5,8 +5,8 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   applyRope,
-  attention,
   cachedAttention,
+  causalAttention,
   embeddingLookup,
   linear,
   MASKED,
@@ -21,7 +21,11 @@ import { sample, type SampleExtras } from '../rollout/sample.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import type { ModelConfig } from './config.js';
 import type { Decoder, KVCache } from './decoder.js';
+import { DEFAULT_KV_CHUNK, TransformerKVCache } from './kv_cache.js';
 import type { GenerateResult, Policy, SamplingOptions, ScoreArgs } from './policy.js';
+
+export { causalPaddingBias } from '../../kernels/index.js';
+export { TransformerKVCache } from './kv_cache.js';
 
 type T1 = tf.Tensor1D;
 type T2 = tf.Tensor2D;
@@ -91,28 +95,8 @@ export interface TransformerOptions {
   logProbChunkSize?: number;
   /** Variables are trainable (default true). A frozen reference model passes false. */
   trainable?: boolean;
-}
-
-/** The KV cache of one batch of decoding rows. Keys are stored transposed: kT [B, Hkv, d, S]. */
-export class TransformerKVCache implements KVCache {
-  disposed = false;
-  constructor(
-    public kT: T4[],
-    public v: T4[],
-    /** [B, S] float 1/0: which cached positions are real tokens. */
-    public keyMask: T2,
-    /** [B, 1] int32: position id of the next token of each row. */
-    public nextPos: T2,
-    public readonly maxTotalLength: number,
-  ) {}
-  get length(): number {
-    return this.keyMask.shape[1];
-  }
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    tf.dispose([...this.kT, ...this.v, this.keyMask, this.nextPos]);
-  }
+  /** Positions per KV-cache chunk while decoding (default DEFAULT_KV_CHUNK; see kv_cache.ts). */
+  kvCacheChunk?: number;
 }
 
 interface StackOutput {
@@ -131,6 +115,7 @@ export class Transformer implements Policy, Decoder {
   private readonly invFreq: Float32Array;
   private tokenizer?: Tokenizer;
   private readonly logProbChunkSize?: number;
+  private readonly kvCacheChunk: number;
   /** Transposed tied embedding for inference, valid while the embedding variable's data is unchanged. */
   private tiedHeadCache: { dataId: object; head: T2 } | null = null;
   private disposed = false;
@@ -144,6 +129,7 @@ export class Transformer implements Policy, Decoder {
     this.vocabSize = config.vocabSize;
     this.tokenizer = opts.tokenizer;
     this.logProbChunkSize = opts.logProbChunkSize;
+    this.kvCacheChunk = opts.kvCacheChunk ?? DEFAULT_KV_CHUNK;
     this.invFreq = ropeInvFreq(config.headDim, config.ropeTheta, config.ropeScaling);
     const trainable = opts.trainable ?? true;
     const expected = expectedHfShapes(config);
@@ -224,8 +210,8 @@ export class Transformer implements Policy, Decoder {
     return this.tiedHeadCache.head;
   }
 
-  /** The transformer stack on [B, L] ids; positions [B, L] and an additive bias [B, L, L] are given. */
-  private runStack(ids: T2, positions: T2, bias: T3, keepKv: boolean): StackOutput {
+  /** The transformer stack on [B, L] ids; positions [B, L] and the key mask [B, L] (1 = real token) are given. */
+  private runStack(ids: T2, positions: T2, keyMask: T2, keepKv: boolean): StackOutput {
     const cfg = this.config;
     const [bsz, len] = ids.shape;
     const d = cfg.headDim;
@@ -243,7 +229,7 @@ export class Transformer implements Policy, Decoder {
         keys.push(k);
         values.push(v);
       }
-      const a = attention(q, k, v, bias);
+      const a = causalAttention(q, k, v, keyMask);
       const merged = tf.reshape(tf.transpose(a, [0, 2, 1, 3]), [bsz * len, cfg.numHeads * d]) as T2;
       x = tf.add(x, linear(merged, lw.o as T2, lw.ob as T1 | undefined));
       const h2 = rmsNorm(x, lw.postNorm as T1, cfg.rmsNormEps);
@@ -261,8 +247,8 @@ export class Transformer implements Policy, Decoder {
   private fullStack(ids: T2, attentionMask: T2, keepKv: boolean): StackOutput {
     checkIdsAndMask(ids, attentionMask, this.vocabSize);
     const positions = positionsFromMask(attentionMask);
-    const bias = causalPaddingBias(attentionMask);
-    return this.runStack(ids, positions, bias, keepKv);
+    // No [B, L, L] bias: attention builds the causal + padding bias block by block from the mask.
+    return this.runStack(ids, positions, tf.cast(attentionMask, 'float32') as T2, keepKv);
   }
 
   forwardLogits(ids: T2, attentionMask: T2): T3 {
@@ -318,10 +304,19 @@ export class Transformer implements Policy, Decoder {
       const logits = tf.matMul(this.finalNorm(last), this.inferenceHead());
       const keyMask = tf.cast(attentionMask, 'float32') as T2;
       const nextPos = tf.reshape(tf.cast(tf.sum(keyMask, 1), 'int32'), [bsz, 1]) as T2;
+      const keyBias = tf.mul(tf.sub(1, keyMask), MASKED) as T2;
       const kT = keys!.map((k) => tf.transpose(k, [0, 1, 3, 2]) as T4);
-      return { logits, kT, v: values!, keyMask, nextPos };
+      return { logits, kT, v: values!, keyBias, nextPos };
     });
-    const cache = new TransformerKVCache(out.kT, out.v, out.keyMask, out.nextPos, maxTotalLength);
+    // The prompt is the first chunk of every layer's cache.
+    const cache = new TransformerKVCache(
+      out.kT.map((k) => [k]),
+      out.v.map((v) => [v]),
+      out.keyBias,
+      out.nextPos,
+      maxTotalLength,
+      this.kvCacheChunk,
+    );
     return { logits: out.logits as T2, cache };
   }
 
@@ -330,7 +325,7 @@ export class Transformer implements Policy, Decoder {
     if (cache.disposed) throw new Error('decodeStep: cache is disposed');
     const [bsz, one] = ids.shape;
     if (one !== 1) throw new Error(`decodeStep: ids must be [B, 1], got [${ids.shape}]`);
-    if (bsz !== cache.keyMask.shape[0]) throw new Error(`decodeStep: ${bsz} rows for a cache of ${cache.keyMask.shape[0]}`);
+    if (bsz !== cache.rows) throw new Error(`decodeStep: ${bsz} rows for a cache of ${cache.rows}`);
     if (cache.length + 1 > cache.maxTotalLength) {
       throw new Error(`decodeStep: cache is full (${cache.length} of maxTotalLength ${cache.maxTotalLength})`);
     }
@@ -338,38 +333,37 @@ export class Transformer implements Policy, Decoder {
     const cfg = this.config;
     const d = cfg.headDim;
     const out = tf.tidy(() => {
-      const keyMask = tf.concat([cache.keyMask, tf.ones([bsz, 1])], 1) as T2;
-      const s = keyMask.shape[1];
-      const bias = tf.reshape(tf.mul(tf.sub(1, keyMask), MASKED), [bsz, 1, s]) as T3;
+      const keyBias = tf.concat([cache.keyBias, tf.zeros([bsz, 1])], 1) as T2; // the new token is real
+      const bias = tf.reshape(keyBias, [bsz, 1, keyBias.shape[1]]) as T3;
       const { cos, sin } = ropeCosSin(cache.nextPos, this.invFreq);
       let x = embeddingLookup(this.w('model.embed_tokens.weight') as T2, tf.reshape(tf.cast(ids, 'int32'), [-1]) as T1);
       const heads = (t: T2, n: number) => tf.reshape(t, [bsz, n, 1, d]) as T4;
-      const kTs: T4[] = [];
-      const vs: T4[] = [];
+      const lastK: T4[] = [];
+      const lastV: T4[] = [];
       this.layers.forEach((lw, i) => {
         const h = rmsNorm(x, lw.inputNorm as T1, cfg.rmsNormEps);
         const q = applyRope(heads(linear(h, lw.q as T2, lw.qb as T1 | undefined), cfg.numHeads), cos, sin);
         const k = applyRope(heads(linear(h, lw.k as T2, lw.kb as T1 | undefined), cfg.numKvHeads), cos, sin);
         const v = heads(linear(h, lw.v as T2, lw.vb as T1 | undefined), cfg.numKvHeads);
         // k [B, Hkv, 1, d] → [B, Hkv, d, 1] is a reshape (one position).
-        const kT = tf.concat([cache.kT[i]!, tf.reshape(k, [bsz, cfg.numKvHeads, d, 1])], 3) as T4;
-        const vAll = tf.concat([cache.v[i]!, v], 2) as T4;
-        kTs.push(kT);
-        vs.push(vAll);
-        const a = cachedAttention(q, kT, vAll, bias);
+        const chunks = cache.extended(i, tf.reshape(k, [bsz, cfg.numKvHeads, d, 1]) as T4, v);
+        lastK.push(chunks.kT[chunks.kT.length - 1]!);
+        lastV.push(chunks.v[chunks.v.length - 1]!);
+        const a = cachedAttention(q, chunks.kT, chunks.v, bias);
         x = tf.add(x, linear(tf.reshape(a, [bsz, cfg.numHeads * d]) as T2, lw.o as T2, lw.ob as T1 | undefined));
         const h2 = rmsNorm(x, lw.postNorm as T1, cfg.rmsNormEps);
         x = tf.add(x, linear(swiglu(linear(h2, lw.gate as T2), linear(h2, lw.up as T2)), lw.down as T2));
       });
       const logits = tf.matMul(this.finalNorm(x), this.inferenceHead()) as T2;
-      return { logits, kTs, vs, keyMask, nextPos: tf.add(cache.nextPos, 1) as T2 };
+      return { logits, lastK, lastV, keyBias, nextPos: tf.add(cache.nextPos, 1) as T2 };
     });
-    tf.dispose([...cache.kT, ...cache.v, cache.keyMask, cache.nextPos]);
-    cache.kT = out.kTs;
-    cache.v = out.vs;
-    cache.keyMask = out.keyMask;
-    cache.nextPos = out.nextPos;
+    cache.commit(out.lastK, out.lastV, out.keyBias, out.nextPos);
     return out.logits;
+  }
+
+  selectRows(cache: KVCache, rows: number[]): void {
+    if (!(cache instanceof TransformerKVCache)) throw new Error('selectRows: cache was not made by this model');
+    cache.selectRows(rows);
   }
 
   generate(prompts: number[][], opts: SamplingOptions, extras?: SampleExtras): Promise<GenerateResult> {
@@ -432,17 +426,5 @@ export function positionsFromMask(mask: T2): T2 {
     const m = tf.cast(mask, 'int32');
     const pos = tf.sub(tf.cumsum(m, 1), 1);
     return tf.where(tf.equal(m, 0), tf.onesLike(pos), pos) as T2;
-  });
-}
-
-/** Additive bias [B, L, L]: 0 where key j ≤ query i and key j is a real token, else MASKED. */
-export function causalPaddingBias(mask: T2): T3 {
-  return tf.tidy(() => {
-    const [, len] = mask.shape;
-    const r = tf.range(0, len, 1, 'int32');
-    const causal = tf.cast(tf.lessEqual(tf.reshape(r, [1, len]), tf.reshape(r, [len, 1])), 'float32'); // [i, j]: j ≤ i
-    const keyOk = tf.expandDims(tf.cast(mask, 'float32'), 1); // [B, 1, L]
-    const allowed = tf.mul(tf.expandDims(causal, 0), keyOk);
-    return tf.mul(tf.sub(1, allowed), MASKED) as T3;
   });
 }

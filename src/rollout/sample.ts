@@ -1,6 +1,9 @@
 // Batched sampling with a KV cache: left-padded prefill, then one decode step per new token.
 // The categorical draw happens in JS on the downloaded logits rows (one download per step) with a counter-based
 // PRNG keyed by (seed, row id), so results are reproducible and independent of how rows are batched.
+// Finished rows leave the decode batch (the decoder's selectRows) once enough of them have finished: a random
+// policy's rows end anywhere between a few tokens and thousands, and computing finished rows until the longest
+// one ended was most of the work (128 rollouts of 316 tokens mean, 1339 max: 55.6 s without, 9.3 s with).
 import * as tf from '@tensorflow/tfjs';
 import type { Decoder } from '../model/decoder.js';
 import type { GenerateResult, SamplingOptions } from '../model/policy.js';
@@ -13,7 +16,19 @@ export interface SampleExtras {
   rowIds?: number[];
   /** Token id used for left padding and for finished rows' inputs (masked, so any id works). Default: tokenizer pad or 0. */
   padTokenId?: number;
+  /**
+   * Drop finished rows from the decode batch once the live rows are at most this fraction of it (default
+   * COMPACT_BELOW; 0 = never, 1 = as soon as any row finishes). Tokens and log-probs do not depend on it.
+   */
+  compactBelow?: number;
 }
+
+/**
+ * Default compaction threshold. Selecting rows copies the live part of the cache once (less than one decode
+ * step), while each step after it saves the dead fraction of a step. Measured on those 128 rollouts: 0.875 and
+ * 1 (compact at every finish) alike, 8.8 s; 0.5, 11.2 s.
+ */
+export const COMPACT_BELOW = 0.875;
 
 /** dtype of the attention masks handed to decoders. */
 export const MASK_DTYPE = 'float32' as const;
@@ -56,6 +71,8 @@ export async function sample(
   validateSamplingOptions(opts, tokenizer !== undefined);
   const B = prompts.length;
   const rowIds = extras.rowIds ?? prompts.map((_, i) => i);
+  const compactBelow = extras.compactBelow ?? COMPACT_BELOW;
+  if (!(compactBelow >= 0 && compactBelow <= 1)) throw new Error(`compactBelow must be in [0, 1], got ${compactBelow}`);
   if (rowIds.length !== B) throw new Error(`rowIds has ${rowIds.length} entries for ${B} prompts`);
   prompts.forEach((p, i) => {
     if (p.length === 0) throw new Error(`prompt ${i} is empty`);
@@ -91,24 +108,28 @@ export async function sample(
     maskT.dispose();
   }
   const cache = pre.cache;
+  const canCompact = decoder.selectRows !== undefined && compactBelow > 0;
+  // active[j]: the prompt row at position j of the decode batch (the cache's rows, in order).
+  let active = Array.from({ length: B }, (_, b) => b);
   let logits: tf.Tensor2D | null = pre.logits;
   try {
-    const next = new Int32Array(B);
     for (let step = 0; step < opts.maxNewTokens; step++) {
       const cur: tf.Tensor2D = logits!;
       const data = (await cur.data()) as Float32Array;
       const V = cur.shape[1];
       cur.dispose();
       logits = null;
-      for (let b = 0; b < B; b++) {
+      let next = new Int32Array(active.length);
+      for (let j = 0; j < active.length; j++) {
+        const b = active[j]!;
         if (done[b]) {
-          next[b] = padId;
+          next[j] = padId;
           continue;
         }
-        const choice = chooseToken(data.subarray(b * V, (b + 1) * V), opts, uniformAt(keys[b]!, step));
+        const choice = chooseToken(data.subarray(j * V, (j + 1) * V), opts, uniformAt(keys[b]!, step));
         tokens[b]!.push(choice.id);
         logProbs[b]!.push(choice.logProb);
-        next[b] = choice.id;
+        next[j] = choice.id;
         let stop = stopIds.has(choice.id);
         if (!stop && stopStrings.length > 0) {
           const tail = tokenizer!.decode(tokens[b]!.slice(-stopWindow));
@@ -121,7 +142,13 @@ export async function sample(
         }
       }
       if (live === 0) break;
-      const stepIds = tf.tensor2d(next, [B, 1], 'int32');
+      if (canCompact && live < active.length && live <= compactBelow * active.length) {
+        const keep = active.flatMap((b, j) => (done[b] ? [] : [j]));
+        decoder.selectRows!(cache, keep);
+        active = keep.map((j) => active[j]!);
+        next = Int32Array.from(keep, (j) => next[j]!);
+      }
+      const stepIds = tf.tensor2d(next, [active.length, 1], 'int32');
       try {
         logits = decoder.decodeStep(stepIds, cache);
       } finally {

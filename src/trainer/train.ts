@@ -18,7 +18,8 @@ import { Progress } from './progress.js';
 import { batchIndices, encodePrompts, loadSplits } from './problems.js';
 import { buildPolicy, loadReferencePolicy, type PolicyBundle } from './policy_factory.js';
 import { judgeAll } from './judge.js';
-import { disposeBatch, gatherRows, padRollouts, tokenLevelScores } from './rollout_batch.js';
+import { disposeBatch, padRollouts, tokenLevelScores } from './rollout_batch.js';
+import { microRows, packRows, scoreByLength } from './micro_batches.js';
 import { runSft } from './sft.js';
 import { validate } from './validate.js';
 import { stepSeed } from './seeds.js';
@@ -244,13 +245,15 @@ async function trainStep(step: number, c: StepContext): Promise<Metrics> {
       : batch.responseMask.clone();
   const scoresT = tokenLevelScores(keep.map((i) => scores[i]!), keep.map((i) => responseLengths[i]!), T);
   const temperature = cfg.rollout.temperature > 0 ? cfg.rollout.temperature : 1;
-  // The model builds a [rows, L, L] attention bias per forward: cap rows × L² (64M floats) for long sequences.
-  const L = batch.ids.shape[1];
-  const micro = Math.max(1, Math.min(cfg.actor.micro_batch_size, Math.floor(2 ** 26 / (L * L))));
+  // Micro-batches: at most micro_batch_size rows and max_tokens_per_micro_batch padded tokens (activation memory
+  // is linear in rows × width), each cut to its own longest response.
+  const P = batch.ids.shape[1] - T;
+  const keptLengths = keep.map((i) => responseLengths[i]!);
+  const limits = { maxRows: cfg.actor.micro_batch_size, maxTokens: cfg.actor.max_tokens_per_micro_batch };
 
-  // 5. Old log-probs (no grad) and reference log-probs.
-  const oldLogProb = await time('old_log_prob', () => scoreInMicroBatches(policy, batch, micro, temperature));
-  const refLogProb = c.ref ? await time('ref', () => scoreInMicroBatches(c.ref!, batch, micro, temperature)) : null;
+  // 5. Old log-probs (no grad) and reference log-probs: rows grouped by length (the grouping changes no log-prob).
+  const oldLogProb = await time('old_log_prob', () => scoreByLength(policy, batch, keptLengths, limits, temperature));
+  const refLogProb = c.ref ? await time('ref', () => scoreByLength(c.ref!, batch, keptLengths, limits, temperature)) : null;
 
   // 6. Advantages. Device reads are async (webgpu cannot read synchronously): the mask facts the estimators
   // need are read before the tidy, the in-reward KL metric after it.
@@ -296,17 +299,18 @@ async function trainStep(step: number, c: StepContext): Promise<Metrics> {
     for (let s = 0; s < order.length; s += miniRows) {
       const mini = order.slice(s, s + miniRows);
       let gradSum: tf.Tensor[] | null = null;
-      for (let u = 0; u < mini.length; u += micro) {
-        const rowsMb = mini.slice(u, u + micro);
-        const weight = rowsMb.length / mini.length;
+      // Consecutive rows of the shuffled order, as many as the limits allow at their own width.
+      for (const mb of packRows(mini, keptLengths, { ...limits, promptWidth: P })) {
+        const weight = mb.rows.length / mini.length;
         const { grads, metrics } = await microBatchGrads(policy, {
-          ids: gatherRows(batch.ids, rowsMb),
-          attentionMask: gatherRows(batch.attentionMask, rowsMb),
-          responseMask: gatherRows(responseMask, rowsMb),
-          oldLogProb: gatherRows(oldLogProb, rowsMb),
-          refLogProb: refLogProb ? gatherRows(refLogProb, rowsMb) : null,
-          advantages: gatherRows(advantages, rowsMb),
-          T,
+          ids: microRows(batch.ids, mb, P),
+          attentionMask: microRows(batch.attentionMask, mb, P),
+          responseMask: microRows(responseMask, mb, 0),
+          oldLogProb: microRows(oldLogProb, mb, 0),
+          refLogProb: refLogProb ? microRows(refLogProb, mb, 0) : null,
+          advantages: microRows(advantages, mb, 0),
+          T: mb.responseWidth,
+          lossScaleFactor: T,
           temperature,
           weight,
         }, cfg);
@@ -347,7 +351,10 @@ interface MicroBatch {
   oldLogProb: tf.Tensor2D;
   refLogProb: tf.Tensor2D | null;
   advantages: tf.Tensor2D;
+  /** Response columns of this micro-batch (its longest response). */
   T: number;
+  /** seq-mean-token-sum-norm divisor: the whole batch's response width, whatever this micro-batch was cut to. */
+  lossScaleFactor: number;
   temperature: number;
   /** rows of this micro-batch / rows of its mini-batch (verl's loss scale under gradient accumulation). */
   weight: number;
@@ -376,18 +383,20 @@ async function microBatchGrads(policy: Policy, mb: MicroBatch, cfg: TrainConfig)
       clipRatioHigh: a.clip_ratio_high ?? undefined,
       clipRatioC: a.clip_ratio_c,
       lossAggMode: a.loss_agg_mode,
+      lossScaleFactor: mb.lossScaleFactor,
     });
     // Metrics leave the tape as tensors and are read once, after the backward pass (no sync inside it).
     kept['actor/pg_loss'] = tf.keep(pl.loss);
     kept['actor/pg_clipfrac'] = tf.keep(pl.metrics.pg_clipfrac);
     kept['actor/ppo_kl'] = tf.keep(pl.metrics.ppo_kl);
     kept['actor/pg_clipfrac_lower'] = tf.keep(pl.metrics.pg_clipfrac_lower);
-    const entropy = aggLoss(out.entropy!, mb.responseMask, a.loss_agg_mode);
+    const agg = { lossScaleFactor: mb.lossScaleFactor };
+    const entropy = aggLoss(out.entropy!, mb.responseMask, a.loss_agg_mode, agg);
     kept['actor/entropy'] = tf.keep(aggLoss(out.entropy!, mb.responseMask, 'token-mean'));
     let loss: tf.Tensor = pl.loss;
     if (a.entropy_coeff !== 0) loss = loss.sub(entropy.mul(a.entropy_coeff));
     if (a.use_kl_loss && mb.refLogProb) {
-      const kl = aggLoss(klPenalty(out.logProbs, mb.refLogProb, a.kl_loss_type), mb.responseMask, a.loss_agg_mode);
+      const kl = aggLoss(klPenalty(out.logProbs, mb.refLogProb, a.kl_loss_type), mb.responseMask, a.loss_agg_mode, agg);
       kept['actor/kl_loss'] = tf.keep(kl);
       loss = loss.add(kl.mul(a.kl_loss_coef));
     }
@@ -399,33 +408,6 @@ async function microBatchGrads(policy: Policy, mb: MicroBatch, cfg: TrainConfig)
   tf.dispose([value, ...Object.values(kept), mb.ids, mb.attentionMask, mb.responseMask, mb.oldLogProb, mb.advantages]);
   if (mb.refLogProb) mb.refLogProb.dispose();
   return { grads: vars.map((v) => grads[v.name]!), metrics };
-}
-
-/** Log-probs [B,T] without gradient, micro-batch by micro-batch. */
-async function scoreInMicroBatches(
-  policy: Policy,
-  batch: { ids: tf.Tensor2D; attentionMask: tf.Tensor2D; responseLength: number },
-  micro: number,
-  temperature: number,
-): Promise<tf.Tensor2D> {
-  const B = batch.ids.shape[0];
-  const parts: tf.Tensor2D[] = [];
-  for (let s = 0; s < B; s += micro) {
-    const size = Math.min(micro, B - s);
-    parts.push(
-      tf.tidy(() =>
-        policy.scoreResponses({
-          ids: batch.ids.slice([s, 0], [size, -1]),
-          attentionMask: batch.attentionMask.slice([s, 0], [size, -1]),
-          responseLength: batch.responseLength,
-          temperature,
-        }).logProbs,
-      ),
-    );
-  }
-  const out = parts.length === 1 ? parts[0]! : tf.concat(parts, 0);
-  if (parts.length > 1) tf.dispose(parts);
-  return out;
 }
 
 async function maskedSummaries(xs: Record<string, tf.Tensor2D>, mask: tf.Tensor2D): Promise<Metrics> {

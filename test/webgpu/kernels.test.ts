@@ -2,7 +2,7 @@
 // WGSL one registered in kernels/webgpu/) must match the reference implementation run on cpu — values and gradients.
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { activeImpl, registerBackendImpl, unregisterBackendImpl, applyRope, attention, cachedAttention, embeddingLookup, linear, referenceImpl, rmsNorm, ropeCosSin, ropeInvFreq, swiglu, tokenLogProbs } from '../../kernels/index.js';
+import { activeImpl, registerBackendImpl, unregisterBackendImpl, applyRope, attention, cachedAttention, causalAttention, embeddingLookup, linear, referenceImpl, rmsNorm, ropeCosSin, ropeInvFreq, swiglu, tokenLogProbs } from '../../kernels/index.js';
 import { WEBGPU_IMPLS } from '../../kernels/webgpu/index.js';
 import { closeness, haveWebgpu, randArray, randInts, runOn, useBackend } from './harness.js';
 
@@ -48,6 +48,13 @@ const cases: OpCase[] = [
   },
   { op: 'attention', inputs: () => [A([2, 4, 5, 8], 12), A([2, 2, 5, 8], 13), A([2, 2, 5, 8], 14), causalBias(2, 5, 5, 1)], call: (f, [q, k, v, b]) => f(q!, k!, v!, b!), wrt: [0, 1, 2] },
   { op: 'attention', inputs: () => [A([1, 3, 7, 4], 24), A([1, 3, 7, 4], 25), A([1, 3, 7, 4], 26), causalBias(1, 7, 7)], call: (f, [q, k, v, b]) => f(q!, k!, v!, b!), wrt: [0, 1, 2] },
+  // Left padding (row 0) and right padding (row 1), as the trainer's batches have.
+  {
+    op: 'causalAttention',
+    inputs: () => [A([2, 4, 5, 8], 30), A([2, 2, 5, 8], 31), A([2, 2, 5, 8], 32), tf.tensor2d([[0, 0, 1, 1, 1], [1, 1, 1, 1, 0]])],
+    call: (f, [q, k, v, m]) => f(q!, k!, v!, m!),
+    wrt: [0, 1, 2],
+  },
   {
     op: 'cachedAttention',
     inputs: () => [A([2, 4, 1, 8], 15), A([2, 2, 8, 6], 16), A([2, 2, 6, 8], 17), causalBias(2, 1, 6, 2)],
@@ -81,6 +88,7 @@ const dispatching: Record<string, Fn> = {
   embeddingLookup: embeddingLookup as unknown as Fn,
   applyRope: applyRope as unknown as Fn,
   attention: attention as unknown as Fn,
+  causalAttention: causalAttention as unknown as Fn,
   cachedAttention: cachedAttention as unknown as Fn,
   tokenLogProbs: tokenLogProbs as unknown as Fn,
 };
@@ -141,7 +149,7 @@ describe.skipIf(!ok)('fused ops on webgpu agree with the reference on cpu', () =
 
   it.skipIf(process.env.RL_WEBGPU_FUSED === '0')('the webgpu implementations are the ones dispatched (so the cases above test them)', async () => {
     await useBackend('webgpu');
-    expect(Object.keys(WEBGPU_IMPLS).sort()).toEqual(['applyRope', 'attention', 'rmsNorm', 'swiglu', 'tokenLogProbs']);
+    expect(Object.keys(WEBGPU_IMPLS).sort()).toEqual(['applyRope', 'attention', 'causalAttention', 'rmsNorm', 'swiglu', 'tokenLogProbs']);
     for (const op of Object.keys(WEBGPU_IMPLS)) expect(activeImpl(op)).toBe('backend:webgpu');
   });
 

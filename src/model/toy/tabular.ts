@@ -192,6 +192,13 @@ export class TabularPolicy implements Policy, Decoder {
     return this.nextLogits(c.rows);
   }
 
+  selectRows(cache: KVCache, rows: number[]): void {
+    const c = cache as TabularCache;
+    for (const r of rows) if (!Number.isInteger(r) || r < 0 || r >= c.rows.length) throw new Error(`tabular selectRows: row ${r} is outside [0, ${c.rows.length})`);
+    const kept = rows.map((r) => c.rows[r]!);
+    c.rows.splice(0, c.rows.length, ...kept);
+  }
+
   forwardLogits(ids: tf.Tensor2D, attentionMask: tf.Tensor2D): tf.Tensor3D {
     const [B, L] = ids.shape;
     const V = this.vocabSize;
