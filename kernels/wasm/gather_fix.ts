@@ -3,11 +3,8 @@
 // gathered axis are contiguous runs of inner = prod(shape[axis+1:]) elements, so this replacement copies whole
 // runs through heap views (memcpy speed), with the same results. batchDims > 0 and strings keep the original.
 import * as tf from '@tensorflow/tfjs';
+import { replaceWasmKernel, type WasmBackendLike } from './replace_kernel.js';
 
-interface WasmBackendLike {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): tf.TypedArray;
-}
 
 let installed = false;
 
@@ -42,19 +39,13 @@ function fastGather(backend: WasmBackendLike, x: tf.TensorInfo, indices: tf.Tens
 /** Install the GatherV2 replacement on the wasm backend (idempotent; false when wasm is not loaded). */
 export function installWasmGatherFix(): boolean {
   if (installed) return true;
-  const orig = tf.getKernel('GatherV2', 'wasm');
-  if (!orig) return false;
-  tf.unregisterKernel('GatherV2', 'wasm');
-  tf.registerKernel({
-    kernelName: 'GatherV2',
-    backendName: 'wasm',
-    kernelFunc: (args) => {
-      const { x, indices } = args.inputs as { x: tf.TensorInfo; indices: tf.TensorInfo };
-      const { axis, batchDims } = args.attrs as unknown as { axis: number; batchDims: number };
-      if (x.dtype === 'string' || indices.dtype !== 'int32' || (batchDims ?? 0) !== 0) return orig.kernelFunc(args);
-      const a = tf.util.parseAxisParam(axis, x.shape)[0]!;
-      return fastGather(args.backend as unknown as WasmBackendLike, x, indices, a);
-    },
+  if (!tf.getKernel('GatherV2', 'wasm')) return false;
+  replaceWasmKernel('GatherV2', (args, orig) => {
+    const { x, indices } = args.inputs as { x: tf.TensorInfo; indices: tf.TensorInfo };
+    const { axis, batchDims } = args.attrs as unknown as { axis: number; batchDims: number };
+    if (x.dtype === 'string' || indices.dtype !== 'int32' || (batchDims ?? 0) !== 0) return orig.kernelFunc(args);
+    const a = tf.util.parseAxisParam(axis, x.shape)[0]!;
+    return fastGather(args.backend as unknown as WasmBackendLike, x, indices, a);
   });
   installed = true;
   return true;

@@ -4,11 +4,8 @@
 // (O(output)), with the same results; Unpack and SplitV (which call the same slice) are replaced too.
 // Strings keep the original kernels.
 import * as tf from '@tensorflow/tfjs';
+import { replaceWasmKernel, type WasmBackendLike } from './replace_kernel.js';
 
-interface WasmBackendLike {
-  makeOutput(shape: number[], dtype: tf.DataType): tf.TensorInfo;
-  typedArrayFromHeap(t: tf.TensorInfo): tf.TypedArray;
-}
 
 let installed = false;
 
@@ -42,24 +39,18 @@ function fastSlice(backend: WasmBackendLike, x: tf.TensorInfo, begin: number[], 
   return out;
 }
 
-function replace(kernelName: string, kernelFunc: (args: Parameters<tf.KernelFunc>[0], orig: tf.KernelConfig) => tf.TensorInfo | tf.TensorInfo[]): void {
-  const orig = tf.getKernel(kernelName, 'wasm')!;
-  tf.unregisterKernel(kernelName, 'wasm');
-  tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: (args) => kernelFunc(args, orig) });
-}
-
 /** Install Slice, Unpack and SplitV replacements on the wasm backend (idempotent; false when wasm is not loaded). */
 export function installWasmSliceFix(): boolean {
   if (installed) return true;
   if (!tf.getKernel('Slice', 'wasm') || !tf.getKernel('Unpack', 'wasm') || !tf.getKernel('SplitV', 'wasm')) return false;
-  replace('Slice', (args, orig) => {
+  replaceWasmKernel('Slice', (args, orig) => {
     const x = args.inputs.x as tf.TensorInfo;
     if (x.dtype === 'string') return orig.kernelFunc(args);
     const { begin, size } = args.attrs as unknown as { begin: number | number[]; size: number | number[] };
     const [b, s] = tf.slice_util.parseSliceParams(x as unknown as tf.Tensor, begin, size);
     return fastSlice(args.backend as unknown as WasmBackendLike, x, b, s);
   });
-  replace('Unpack', (args, orig) => {
+  replaceWasmKernel('Unpack', (args, orig) => {
     const x = args.inputs.value as tf.TensorInfo;
     if (x.dtype === 'string') return orig.kernelFunc(args);
     let axis = (args.attrs as unknown as { axis: number }).axis;
@@ -76,7 +67,7 @@ export function installWasmSliceFix(): boolean {
     }
     return outs;
   });
-  replace('SplitV', (args, orig) => {
+  replaceWasmKernel('SplitV', (args, orig) => {
     const x = args.inputs.x as tf.TensorInfo;
     if (x.dtype === 'string') return orig.kernelFunc(args);
     const { numOrSizeSplits, axis } = args.attrs as unknown as { numOrSizeSplits: number | number[]; axis: number };

@@ -16,8 +16,9 @@ export async function judgeAll(
   cfg: Pick<TrainConfig, 'reward' | 'sandbox'>,
   log: (msg: string) => void,
 ): Promise<Judged[]> {
+  const codes = completions.map(extractCode);
   const one = async (i: number): Promise<Judged> => {
-    const code = extractCode(completions[i]!);
+    const code = codes[i]!;
     if (code === null) return { score: 0, allPassed: false, noCode: true };
     for (let attempt = 0; ; attempt++) {
       try {
@@ -38,13 +39,14 @@ export async function judgeAll(
     }
   };
   // A sharpened policy repeats itself: identical code for the same tests is judged once (first occurrence).
-  const firstOf = new Array<number>(completions.length);
-  const seen = new Map<TestCase[], Map<string, number>>();
-  completions.forEach((text, i) => {
-    if (!cfg.reward.judge_duplicates_once) return void (firstOf[i] = i);
-    const byCode = seen.get(tests[i]!) ?? seen.set(tests[i]!, new Map()).get(tests[i]!)!;
-    const key = extractCode(text) ?? '\0no code';
-    firstOf[i] = byCode.get(key) ?? byCode.set(key, i).get(key)!;
+  const firstRow = new Map<TestCase[], Map<string, number>>();
+  const firstOf = codes.map((code, i) => {
+    if (!cfg.reward.judge_duplicates_once) return i;
+    let byCode = firstRow.get(tests[i]!);
+    if (!byCode) firstRow.set(tests[i]!, (byCode = new Map()));
+    const key = code ?? '\0no code';
+    if (!byCode.has(key)) byCode.set(key, i);
+    return byCode.get(key)!;
   });
   const unique = firstOf.flatMap((f, i) => (f === i ? [i] : []));
   // Bounded concurrency: the provider has its own pool; this keeps at most `concurrency` requests in flight.

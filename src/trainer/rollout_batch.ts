@@ -59,11 +59,6 @@ export function tokenLevelScores(scores: number[], responseLengths: number[], T:
   return tf.tensor2d(out, [scores.length, T]);
 }
 
-/** Select rows of every tensor in a padded batch (for mini-batches and group filtering). */
-export function gatherRows<T extends tf.Tensor>(x: T, rows: number[]): T {
-  return tf.tidy(() => tf.gather(x, tf.tensor1d(rows, 'int32'))) as T;
-}
-
 export function disposeBatch(b: PaddedBatch): void {
   b.ids.dispose();
   b.attentionMask.dispose();
