@@ -7,9 +7,9 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DockerSandbox } from '../sandbox/docker-sandbox.js';
-import { outputsMatch } from '../src/reward/compare.js';
-import { resolvePython } from '../src/reward/local.js';
-import type { TestCase } from '../src/reward/types.js';
+import { outputsMatch } from '../sandbox/compare.js';
+import { resolvePython } from '../sandbox/local-sandbox.js';
+import type { TestCase } from '../sandbox/contract.js';
 import type { BenchRow } from './types.js';
 
 const CASES = 5;

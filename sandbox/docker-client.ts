@@ -1,6 +1,6 @@
 // One place that connects to the Docker daemon and turns "no daemon" into an actionable message.
 import Docker from 'dockerode';
-import { SandboxUnavailableError } from './errors.js';
+import { SandboxUnavailableError } from './contract.js';
 
 export const START_DOCKER_HINT =
   'No Docker daemon answers. Install and start one with `bash .ci/docker.sh` (installs docker.io, starts dockerd), ' +

@@ -2,10 +2,10 @@
 // enforces a hard time budget, and translates the harness's records into the public results.
 import { availableParallelism } from 'node:os';
 import type Docker from 'dockerode';
-import type { JudgeRequest, JudgeResult, RunCodeRequest, RunCodeResponse, SandboxProvider } from '../src/reward/types.js';
+import type { JudgeRequest, JudgeResult, RunCodeRequest, RunCodeResponse, SandboxProvider } from './contract.js';
 import { DockerStreamDemuxer } from './demux.js';
 import { connectDocker, pingDocker } from './docker-client.js';
-import { SandboxUnavailableError } from './errors.js';
+import { SandboxUnavailableError } from './contract.js';
 import { buildSandboxImage, imageExists, sandboxImageTag } from './image.js';
 import { WarmPool, removeOrphanContainers, type WarmContainer } from './pool.js';
 import {

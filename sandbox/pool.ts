@@ -4,7 +4,7 @@
 // from one submission to the next.
 import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
-import { SandboxUnavailableError } from './errors.js';
+import { SandboxUnavailableError } from './contract.js';
 
 export interface ContainerLimits {
   /** Memory limit of the whole container (program + harness + /tmp contents), MB. */

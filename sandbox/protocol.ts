@@ -2,7 +2,7 @@
 // JudgeRequest/JudgeResult and SandboxFusion's RunCodeRequest/RunCodeResponse.
 import type {
   CaseResult, CommandResult, JudgeRequest, JudgeResult, Language, RunCodeRequest, RunCodeResponse, TestCase, Verdict,
-} from '../src/reward/types.js';
+} from './contract.js';
 
 export const DEFAULT_RUN_TIMEOUT_S = 10;
 export const DEFAULT_COMPILE_TIMEOUT_S = 10;

@@ -1,7 +1,7 @@
 // zod schemas for every request the sandbox accepts (library calls and HTTP bodies alike).
 import { z } from 'zod';
-import type { JudgeRequest, Language, RunCodeRequest } from '../src/reward/types.js';
-import { SandboxRequestError } from './errors.js';
+import type { JudgeRequest, Language, RunCodeRequest } from './contract.js';
+import { SandboxRequestError } from './contract.js';
 
 export const LANGUAGES = ['python', 'cpp', 'nodejs', 'bash'] as const satisfies readonly Language[];
 

@@ -2,8 +2,8 @@
 // Every request is validated (zod); a bad one gets a 400 naming the field, a sandbox failure a 503.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { SandboxProvider } from '../src/reward/types.js';
-import { SandboxRequestError, SandboxUnavailableError } from './errors.js';
+import type { SandboxProvider } from './contract.js';
+import { SandboxRequestError, SandboxUnavailableError } from './contract.js';
 import { parseJudgeRequest, parseRunCodeRequest } from './schemas.js';
 
 export const MAX_BODY_BYTES = 64 * 1024 * 1024;

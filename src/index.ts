@@ -16,5 +16,5 @@ export { train, type TrainSummary } from './trainer/train.js';
 export { runSft } from './trainer/sft.js';
 export { evaluatePassAtK } from './trainer/validate.js';
 export { buildPolicy, loadModelDir, type PolicyBundle } from './trainer/policy_factory.js';
-export { DockerSandbox, buildSandboxImage, startSandboxServer, dockerAvailable } from '../sandbox/index.js';
+export * from '../sandbox/index.js';
 export * as bench from './bench/index.js';

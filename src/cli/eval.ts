@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { selectBackend } from '../backend/select.js';
 import { loadProblems } from '../data/index.js';
-import { createSandboxProvider } from '../reward/index.js';
+import { createSandboxProvider } from '../../sandbox/providers.js';
 import { validateConfig } from '../config/load.js';
 import { loadModelDir } from '../trainer/policy_factory.js';
 import { evaluatePassAtK } from '../trainer/validate.js';

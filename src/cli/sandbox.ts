@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { buildSandboxImage } from '../../sandbox/image.js';
 import { startSandboxServer } from '../../sandbox/server.js';
-import { createSandboxProvider, type SandboxProviderConfig } from '../reward/provider.js';
+import { createSandboxProvider, type SandboxProviderConfig } from '../../sandbox/providers.js';
 import type { CliCommand } from './command.js';
 
 const HELP = `usage:

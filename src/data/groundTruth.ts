@@ -5,7 +5,7 @@
 //   ours        {"tests": TestCase[]}  or a bare TestCase[]
 //   LCB-style   [{"input": "...", "output": "...", "testtype"?: "stdin"}, ...]
 import { z } from 'zod';
-import type { TestCase } from '../reward/types.js';
+import type { TestCase } from '../../sandbox/contract.js';
 import { DataError, dataErrorFromZod } from './errors.js';
 import { testCaseSchema } from './problem.js';
 

@@ -2,7 +2,6 @@
 // and the bundled demo dataset.
 export {
   chatMessageSchema,
-  testCaseSchema,
   solutionSchema,
   problemSchema,
   completionFor,

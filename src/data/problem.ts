@@ -1,7 +1,7 @@
 // The typed problem the trainer consumes, as zod schemas (runtime validation) and the inferred types.
 import { z } from 'zod';
 import type { ChatMessage } from '../tokenizer/tokenizer.js';
-import type { TestCase } from '../reward/types.js';
+import type { TestCase } from '../../sandbox/contract.js';
 
 export const chatMessageSchema = z.object({
   role: z.enum(['system', 'user', 'assistant']),

@@ -1,7 +1,7 @@
 // Reward from a completion: extract the code, judge it against the problem's tests, shape the score.
-import { SandboxUnavailableError } from '../../sandbox/errors.js';
+import { SandboxUnavailableError } from '../../sandbox/contract.js';
 import { extractCode } from './extract.js';
-import type { JudgeResult, Language, SandboxProvider, TestCase } from './types.js';
+import type { JudgeResult, Language, SandboxProvider, TestCase } from '../../sandbox/contract.js';
 
 export interface ScoreOptions {
   /** all_pass: 1 when every case passes, else 0. fraction: passed / total. */

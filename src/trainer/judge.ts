@@ -1,7 +1,8 @@
 // Judge all completions of a step at once; retry sandbox failures (not program failures) before failing the step.
 import type { TrainConfig } from '../config/schema.js';
-import { extractCode, isRetryableSandboxError } from '../reward/index.js';
-import type { SandboxProvider, TestCase } from '../reward/types.js';
+import { extractCode } from '../reward/index.js';
+import { isRetryableSandboxError } from '../../sandbox/contract.js';
+import type { SandboxProvider, TestCase } from '../../sandbox/contract.js';
 
 export interface Judged {
   score: number;

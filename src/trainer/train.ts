@@ -8,8 +8,8 @@ import { aggLoss, computePolicyLossTensors, getAdvantageEstimator, klPenalty, ap
 import { selectBackend } from '../backend/select.js';
 import type { TrainConfig } from '../config/schema.js';
 import type { Problem } from '../data/index.js';
-import { createSandboxProvider } from '../reward/index.js';
-import type { SandboxProvider } from '../reward/types.js';
+import { createSandboxProvider } from '../../sandbox/providers.js';
+import type { SandboxProvider } from '../../sandbox/contract.js';
 import type { Policy } from '../model/policy.js';
 import { AdamW, clipByGlobalNorm, learningRate } from './optimizer.js';
 import { loadLatestCheckpoint, saveCheckpoint } from './checkpoint.js';

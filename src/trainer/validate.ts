@@ -1,7 +1,7 @@
 // Held-out validation: val_n samples per problem, pass@k (unbiased) for k = 1..val_n.
 import type { TrainConfig } from '../config/schema.js';
 import type { Problem } from '../data/index.js';
-import type { SandboxProvider } from '../reward/types.js';
+import type { SandboxProvider } from '../../sandbox/contract.js';
 import { passAtK } from '../algos/index.js';
 import type { Metrics } from './metrics_log.js';
 import type { PolicyBundle } from './policy_factory.js';

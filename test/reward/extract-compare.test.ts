@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeOutput, outputsMatch, valuesEqual } from '../../src/reward/compare.js';
+import { normalizeOutput, outputsMatch, valuesEqual } from '../../sandbox/compare.js';
 import { extractCode, extractCodeBlock } from '../../src/reward/extract.js';
 
 describe('extractCode', () => {

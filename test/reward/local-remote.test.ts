@@ -2,9 +2,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { SandboxRequestError, SandboxUnavailableError } from '../../sandbox/errors.js';
-import { LOCAL_WARNING, LocalSandbox } from '../../src/reward/local.js';
-import { RemoteSandbox } from '../../src/reward/remote.js';
+import { SandboxRequestError, SandboxUnavailableError } from '../../sandbox/contract.js';
+import { LOCAL_WARNING, LocalSandbox } from '../../sandbox/local-sandbox.js';
+import { RemoteSandbox } from '../../sandbox/remote-sandbox.js';
 
 describe('LocalSandbox', () => {
   let sb: LocalSandbox;

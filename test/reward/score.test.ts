@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { SandboxUnavailableError } from '../../sandbox/errors.js';
+import { SandboxUnavailableError } from '../../sandbox/contract.js';
 import { scoreCompletion, scoreCompletions } from '../../src/reward/score.js';
-import type { JudgeRequest, JudgeResult, SandboxProvider, TestCase } from '../../src/reward/types.js';
+import type { JudgeRequest, JudgeResult, SandboxProvider, TestCase } from '../../sandbox/contract.js';
 
 /** A provider that fails `failures` times with a sandbox error, then passes the cases whose stdin the code echoes. */
 function fakeProvider(failures: number): SandboxProvider & { calls: JudgeRequest[] } {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DockerSandbox } from '../../sandbox/docker-sandbox.js';
-import type { RunCodeResponse } from '../../src/reward/types.js';
+import type { RunCodeResponse } from '../../sandbox/contract.js';
 import { containerCount, dockerReady } from './docker-env.js';
 
 const T = 2; // run_timeout of every hostile program, seconds

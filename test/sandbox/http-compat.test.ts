@@ -3,8 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DockerSandbox } from '../../sandbox/docker-sandbox.js';
 import { startSandboxServer, type SandboxServer } from '../../sandbox/server.js';
-import { RemoteSandbox } from '../../src/reward/remote.js';
-import type { JudgeRequest, RunCodeResponse, TestCase } from '../../src/reward/types.js';
+import { RemoteSandbox } from '../../sandbox/remote-sandbox.js';
+import type { JudgeRequest, RunCodeResponse, TestCase } from '../../sandbox/contract.js';
 import { dockerReady } from './docker-env.js';
 
 describe.skipIf(!dockerReady)('SandboxFusion-compatible HTTP API (Docker provider)', () => {

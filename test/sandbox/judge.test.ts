@@ -1,10 +1,10 @@
 // Judging semantics of the Docker provider: verdicts, comparison rule, languages, limits, pool reuse.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DockerSandbox } from '../../sandbox/docker-sandbox.js';
-import { SandboxRequestError } from '../../sandbox/errors.js';
-import { createSandboxProvider } from '../../src/reward/provider.js';
+import { SandboxRequestError } from '../../sandbox/contract.js';
+import { createSandboxProvider } from '../../sandbox/providers.js';
 import { scoreCompletions } from '../../src/reward/score.js';
-import type { SandboxProvider } from '../../src/reward/types.js';
+import type { SandboxProvider } from '../../sandbox/contract.js';
 import { dockerReady } from './docker-env.js';
 
 describe.skipIf(!dockerReady)('Docker judge', () => {

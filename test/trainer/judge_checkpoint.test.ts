@@ -7,8 +7,8 @@ import { loadLatestCheckpoint, saveCheckpoint } from '../../src/trainer/checkpoi
 import { AdamW } from '../../src/trainer/optimizer.js';
 import { tinyCharPolicy } from '../../src/trainer/policy_factory.js';
 import { validateConfig } from '../../src/config/load.js';
-import { SandboxUnavailableError } from '../../src/reward/index.js';
-import type { JudgeRequest, JudgeResult, SandboxProvider } from '../../src/reward/types.js';
+import { SandboxUnavailableError } from '../../sandbox/contract.js';
+import type { JudgeRequest, JudgeResult, SandboxProvider } from '../../sandbox/contract.js';
 import { tmpDir } from './helpers.js';
 
 const cfg = validateConfig({ sandbox: { retries: 2, retry_delay_s: 0, concurrency: 2 } });

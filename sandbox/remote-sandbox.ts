@@ -1,13 +1,13 @@
 // The `remote` provider: any SandboxFusion-compatible server (ours via `rl sandbox serve`, or a real
 // SandboxFusion). Judging uses only /run_code, one call per test case, like verl's sandbox_fusion
 // reward, so it works against servers that know nothing of our /judge endpoint.
-import { SandboxRequestError, SandboxUnavailableError } from '../../sandbox/errors.js';
-import { parseJudgeRequest } from '../../sandbox/schemas.js';
-import { Semaphore } from '../../sandbox/semaphore.js';
+import { SandboxRequestError, SandboxUnavailableError } from './contract.js';
+import { parseJudgeRequest } from './schemas.js';
+import { Semaphore } from './semaphore.js';
 import { outputsMatch, valuesEqual } from './compare.js';
 import type {
   CaseResult, JudgeRequest, JudgeResult, RunCodeRequest, RunCodeResponse, SandboxProvider, TestCase,
-} from './types.js';
+} from './contract.js';
 
 export interface RemoteSandboxOptions {
   /** Base URL, e.g. http://127.0.0.1:8080 (the /run_code path is appended). */

@@ -5,15 +5,15 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SandboxUnavailableError } from '../../sandbox/errors.js';
-import { harnessPath } from '../../sandbox/paths.js';
+import { SandboxUnavailableError } from './contract.js';
+import { harnessPath } from './paths.js';
 import {
   DEFAULT_MEMORY_MB, OutcomeBuilder, hardBudgetMs, harnessRequestForJudge, harnessRequestForRunCode, toJudgeResult,
   toRunCodeResponse, type HarnessOutcome, type HarnessRequest,
-} from '../../sandbox/protocol.js';
-import { parseJudgeRequest, parseRunCodeRequest } from '../../sandbox/schemas.js';
-import { Semaphore } from '../../sandbox/semaphore.js';
-import type { JudgeRequest, JudgeResult, RunCodeRequest, RunCodeResponse, SandboxProvider } from './types.js';
+} from './protocol.js';
+import { parseJudgeRequest, parseRunCodeRequest } from './schemas.js';
+import { Semaphore } from './semaphore.js';
+import type { JudgeRequest, JudgeResult, RunCodeRequest, RunCodeResponse, SandboxProvider } from './contract.js';
 
 export const LOCAL_WARNING =
   '[rl sandbox] WARNING: the `local` sandbox runs untrusted code as a host subprocess with only rlimits and a ' +

@@ -1,4 +1,5 @@
-// Test cases, verdicts and the sandbox provider contract shared by sandbox/, src/reward and src/data.
+// The sandbox contract: test cases, verdicts, requests/results, the provider interface and the infrastructure
+// errors. sandbox/ implements it; src/reward and src/data only import it.
 export type TestCase =
   /** Program reads stdin; its stdout must equal `stdout` after trailing newlines are stripped from both. */
   | { type: 'stdio'; stdin: string; stdout: string }
@@ -72,4 +73,32 @@ export interface SandboxProvider {
   judge(req: JudgeRequest): Promise<JudgeResult>;
   runCode(req: RunCodeRequest): Promise<RunCodeResponse>;
   close(): Promise<void>;
+}
+
+// Errors of the sandbox infrastructure (as opposed to a program failing, which is a verdict).
+
+/**
+ * The sandbox could not run the submission at all (Docker daemon down, container start failed,
+ * remote sandbox unreachable or answering 5xx). Nothing is known about the program: the caller
+ * should retry, not score it 0.
+ */
+export class SandboxUnavailableError extends Error {
+  readonly retryable = true;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SandboxUnavailableError';
+  }
+}
+
+/** A request the sandbox refuses (bad field, unsupported language/test combination). Not retryable. */
+export class SandboxRequestError extends Error {
+  readonly retryable = false;
+  constructor(message: string) {
+    super(message);
+    this.name = 'SandboxRequestError';
+  }
+}
+
+export function isRetryableSandboxError(err: unknown): boolean {
+  return err instanceof SandboxUnavailableError;
 }

@@ -2,13 +2,13 @@
 // (SandboxFusion-compatible URL), local (host subprocess, weak isolation), or auto.
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { DockerSandbox } from '../../sandbox/docker-sandbox.js';
-import { connectDocker, pingDocker } from '../../sandbox/docker-client.js';
-import { SandboxRequestError } from '../../sandbox/errors.js';
-import { imageExists, sandboxImageTag } from '../../sandbox/image.js';
-import { LocalSandbox } from './local.js';
-import { RemoteSandbox } from './remote.js';
-import type { JudgeRequest, RunCodeRequest, SandboxProvider } from './types.js';
+import { DockerSandbox } from './docker-sandbox.js';
+import { connectDocker, pingDocker } from './docker-client.js';
+import { SandboxRequestError } from './contract.js';
+import { imageExists, sandboxImageTag } from './image.js';
+import { LocalSandbox } from './local-sandbox.js';
+import { RemoteSandbox } from './remote-sandbox.js';
+import type { JudgeRequest, RunCodeRequest, SandboxProvider } from './contract.js';
 
 export interface SandboxProviderConfig {
   provider: 'auto' | 'docker' | 'remote' | 'local';
