@@ -1,12 +1,29 @@
 // The sandbox contract: test cases, verdicts, requests/results, the provider interface and the infrastructure
 // errors. sandbox/ implements it; src/reward and src/data only import it.
+/**
+ * One test case. Every kind runs a program with stdin and, when an expected stdout is given, compares it
+ * (verl's sandbox_fusion model: `compare` in the request says how; exact = only trailing newlines ignored).
+ */
 export type TestCase =
-  /** Program reads stdin; its stdout must equal `stdout` after trailing newlines are stripped from both. */
+  /** The submission reads stdin; its stdout must match `stdout`. */
   | { type: 'stdio'; stdin: string; stdout: string }
-  /** Code (e.g. `assert f(1) == 2`) appended to the submission; passes when it exits 0. */
-  | { type: 'assert'; code: string }
-  /** Call `fnName(*args)`; the result must equal `expected` (JSON comparison). */
-  | { type: 'call'; fnName: string; args: unknown[]; expected: unknown };
+  /**
+   * `code` (e.g. `assert f(1) == 2`) appended to the submission after a blank line; passes when it exits 0
+   * (and, when `stdout` is given, prints it: verl's assert_case rows with outputs).
+   */
+  | { type: 'assert'; code: string; stdin?: string; stdout?: string }
+  /**
+   * Call-based (python): the submission with verl's import header, then `fnName` (a global function, else a
+   * method of `Solution()`) called with one argument per stdin line, each line a JSON value; the result printed
+   * as verl prints it (json.dumps for dict/list/tuple/None/bool, str() otherwise) must match `stdout`.
+   */
+  | { type: 'call'; fnName: string; stdin: string; stdout: string };
+
+/** stdout comparison. exact: verl's (rstrip("\n") on both sides). lenient: SandboxFusion's own dataset judges. */
+export type CompareMode = 'exact' | 'lenient';
+
+/** verl's per-case result codes (sandbox_fusion.check_correctness). */
+export type VerdictCode = true | false | -1 | -2 | -3 | -4;
 
 export type Verdict = 'pass' | 'wrong_answer' | 'runtime_error' | 'time_limit' | 'compile_error' | 'sandbox_error';
 
@@ -31,6 +48,8 @@ export interface JudgeRequest {
   memoryMB?: number;
   /** Stop at the first failing case (the rest count as failed). */
   stopOnFirstFailure?: boolean;
+  /** stdout comparison (default exact, as verl). */
+  compare?: CompareMode;
 }
 
 export interface JudgeResult {

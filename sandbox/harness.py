@@ -24,7 +24,6 @@ import socket
 import sys
 import time
 
-RESULT_FD = 3  # in a call-case child: where the JSON result of the call is written
 POST_EXIT_GRACE_S = 0.05  # how long to keep draining pipes after the program exited (daemons may hold them)
 WORKDIR = os.environ.get("RL_WORKDIR") or "/tmp/work"
 
@@ -90,14 +89,6 @@ def _exit_code_of(exc):
     return 1
 
 
-def _json_default(obj):
-    if isinstance(obj, (set, frozenset)):
-        return sorted(obj, key=repr)
-    if isinstance(obj, tuple):
-        return list(obj)
-    return repr(obj)
-
-
 def _python_child(msg):
     """Runs in the forked child: becomes the user's program. Never returns."""
     rc = 1
@@ -111,15 +102,7 @@ def _python_child(msg):
         _reset_child_signals()
         _apply_limits(msg.get("limits") or {})
         os.chdir(msg["cwd"])
-        # stdin/stdout/stderr/result were dup2'ed by the zygote before fork; rebuild the text layers.
-        call = msg["kind"] == "call"
-        call_args = None
-        if call:
-            with io.open(0, "rb", closefd=False) as f:
-                call_args = json.loads(f.read().decode("utf-8"))
-            devnull = os.open(os.devnull, os.O_RDONLY)
-            os.dup2(devnull, 0)
-            os.close(devnull)
+        # stdin/stdout/stderr were dup2'ed by the zygote before fork; rebuild the text layers.
         sys.stdin = sys.__stdin__ = io.open(0, "r", encoding="utf-8", closefd=False)
         sys.stdout = sys.__stdout__ = io.open(1, "w", encoding="utf-8", closefd=False)
         sys.stderr = sys.__stderr__ = io.open(2, "w", encoding="utf-8", errors="backslashreplace",
@@ -136,8 +119,6 @@ def _python_child(msg):
         rc = 0
         try:
             exec(compile(source, path, "exec"), module.__dict__)
-            if call:
-                rc = _run_call(module, msg["fn"], call_args)
         except SystemExit as e:
             rc = _exit_code_of(e)
         except BaseException as e:  # the program's own error: print it like python3 would
@@ -163,33 +144,15 @@ def _python_child(msg):
         os._exit(rc)
 
 
-def _run_call(module, fn_name, args):
-    fn = module.__dict__.get(fn_name)
-    if fn is None and isinstance(module.__dict__.get("Solution"), type):
-        fn = getattr(module.__dict__["Solution"](), fn_name, None)  # LeetCode style
-    if not callable(fn):
-        sys.stderr.write("NameError: function %r is not defined\n" % fn_name)
-        return 1
-    if not isinstance(args, list):
-        args = [args]
-    result = fn(*args)
-    data = json.dumps(result, default=_json_default).encode("utf-8")
-    view = memoryview(data)
-    while view:
-        view = view[os.write(RESULT_FD, view):]
-    os.close(RESULT_FD)
-    return 0
-
-
 def zygote_loop(sock):
-    """Serve fork requests: {kind, path, cwd, fn?, limits} + 4 fds (stdin, stdout, stderr, result)."""
+    """Serve fork requests: {path, cwd, limits} + 3 fds (stdin, stdout, stderr)."""
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 0)
     os.dup2(devnull, 1)
     os.close(devnull)
     while True:
         try:
-            data, fds, _flags, _addr = socket.recv_fds(sock, 65536, 4)
+            data, fds, _flags, _addr = socket.recv_fds(sock, 65536, 3)
         except (OSError, KeyboardInterrupt):
             os._exit(0)
         if not data:
@@ -261,7 +224,7 @@ def kill_tree(pid):
             pass
 
 class Outcome:
-    __slots__ = ("timed_out", "status", "stdout", "stderr", "out_trunc", "err_trunc", "result", "time")
+    __slots__ = ("timed_out", "status", "stdout", "stderr", "out_trunc", "err_trunc", "time")
 
 
 class Harness:
@@ -270,20 +233,17 @@ class Harness:
         self.oom_path = "/sys/fs/cgroup/memory/memory.oom_control"
 
     # -- process launch
-    def launch_python(self, kind, path, fn, limits, cwd):
-        fds_parent = {}
-        child_fds = []
+    def launch_python(self, path, limits, cwd):
         stdin_r, stdin_w = _pipe()
         out_r, out_w = _pipe()
         err_r, err_w = _pipe()
-        res_r, res_w = _pipe()
-        child_fds = [stdin_r, out_w, err_w, res_w]
-        msg = {"kind": kind, "path": path, "fn": fn, "limits": limits, "cwd": cwd}
+        child_fds = [stdin_r, out_w, err_w]
+        msg = {"path": path, "limits": limits, "cwd": cwd}
         socket.send_fds(self.zsock, [json.dumps(msg).encode()], child_fds)
         for fd in child_fds:
             os.close(fd)
         reply = json.loads(self.zsock.recv(65536).decode())
-        fds_parent = {"stdin": stdin_w, "stdout": out_r, "stderr": err_r, "result": res_r}
+        fds_parent = {"stdin": stdin_w, "stdout": out_r, "stderr": err_r}
         return ZygoteChild(reply["pid"], self.zsock), fds_parent
 
     def launch_exec(self, argv, limits, cwd, env=None):
@@ -316,11 +276,11 @@ class Harness:
     def supervise(self, child, fds, stdin_data, timeout_s, cap, start):
         deadline = start + timeout_s
         poller = select.poll()
-        buffers = {"stdout": bytearray(), "stderr": bytearray(), "result": bytearray()}
-        caps = {"stdout": cap, "stderr": cap, "result": 64 << 20}
-        truncated = {"stdout": False, "stderr": False, "result": False}
+        buffers = {"stdout": bytearray(), "stderr": bytearray()}
+        caps = {"stdout": cap, "stderr": cap}
+        truncated = {"stdout": False, "stderr": False}
         by_fd = {}
-        for name in ("stdout", "stderr", "result"):
+        for name in ("stdout", "stderr"):
             if name in fds:
                 by_fd[fds[name]] = name
                 poller.register(fds[name], select.POLLIN)
@@ -398,7 +358,6 @@ class Harness:
         o.stderr = bytes(buffers["stderr"])
         o.out_trunc = truncated["stdout"]
         o.err_trunc = truncated["stderr"]
-        o.result = bytes(buffers["result"]) if "result" in fds else None
         o.time = elapsed
         return o
 
@@ -524,12 +483,36 @@ class ForkChild:
 
 # ---------------------------------------------------------------- judging
 
-def normalize_output(text):
-    """Comparison rule for stdio cases: trailing whitespace of every line and trailing newlines are
-    ignored (CRLF counts as LF). verl's sandbox_fusion reward strips only trailing newlines; every
-    output it accepts is accepted here too."""
-    lines = text.replace("\r\n", "\n").split("\n")
-    return "\n".join(line.rstrip(" \t\r") for line in lines).rstrip("\n")
+def exact_match(expected, got):
+    """verl's rule: equal after rstrip("\\n") of both sides (sandbox/compare.ts has the same)."""
+    return got.rstrip("\n") == expected.rstrip("\n")
+
+
+def _is_float(s):
+    try:
+        float(s)
+        return True
+    except ValueError:
+        return False
+
+
+def lenient_match(expected, got):
+    """SandboxFusion's dataset judges: stripped lines, lower-cased, floats to relative 1e-5."""
+    got_lines = got.strip().split("\n")
+    exp_lines = expected.strip().split("\n")
+    if len(got_lines) - len(exp_lines) == 1 and got_lines[-1] == "":
+        got_lines = got_lines[:-1]
+    if len(exp_lines) - len(got_lines) == 1 and exp_lines[-1] == "":
+        exp_lines = exp_lines[:-1]
+    if len(got_lines) != len(exp_lines):
+        return False
+    for g, e in zip(got_lines, exp_lines):
+        g, e = g.lower().strip(), e.lower().strip()
+        if g != e:
+            if _is_float(g) and _is_float(e) and abs(float(g) - float(e)) / max(abs(float(e)), 1e-10) < 1e-5:
+                continue
+            return False
+    return True
 
 
 def _first_difference(expected, got):
@@ -545,22 +528,6 @@ def _first_difference(expected, got):
 
 def _clip(s, n=120):
     return s if len(s) <= n else s[:n] + "..."
-
-
-def values_equal(a, b):
-    """JSON values; numbers compare with a 1e-9 tolerance (ints and floats are interchangeable)."""
-    if isinstance(a, bool) or isinstance(b, bool):
-        return a is b if isinstance(a, bool) and isinstance(b, bool) else False
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        if a == b:
-            return True
-        import math
-        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(values_equal(x, y) for x, y in zip(a, b))
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(values_equal(a[k], b[k]) for k in a)
-    return a == b
 
 
 def _signal_name(num):
@@ -593,6 +560,7 @@ class Job:
         self.timeout = float(req.get("timeout_s") or 10)
         self.cap = int(req.get("output_cap") or (1 << 20))
         self.cwd = WORKDIR
+        self.match = lenient_match if req.get("compare") == "lenient" else exact_match
         mem_mb = req.get("memory_mb")
         self.limits = {}
         if not IN_CONTAINER:  # cgroups do this job inside the container
@@ -626,39 +594,30 @@ class Job:
                 "time": o.time, "return_code": rc, "stdout": _decode(o.stdout), "stderr": _decode(o.stderr)}
 
     def program_for(self, case):
-        """(argv or None, python kind, source path) for one case."""
-        kind = case["kind"]
-        code = self.req["code"]
-        if kind == "assert":
-            code = code + "\n\n" + case["code"] + "\n"
+        """(argv or None for a zygote-forked python child, source path) for one case."""
+        programs = self.req.get("programs")
+        code = programs[case["program"]] if programs and "program" in case else self.req["code"]
         if self.lang == "python":
-            path = self.write_source(SOURCE_NAMES["python"], code)
-            return None, ("call" if kind == "call" else "run"), path
-        if kind == "call":
-            raise ValueError("call-based cases need language python")
+            return None, self.write_source(SOURCE_NAMES["python"], code)
         if self.lang == "cpp":
-            if kind == "assert":
-                raise ValueError("assert cases need language python, nodejs or bash")
-            return [self.binary], None, None
+            return [self.binary], None
         path = self.write_source(SOURCE_NAMES[self.lang], code)
         if self.lang == "nodejs":
-            return ["node", path], None, None
-        return ["bash", path], None, None
+            return ["node", path], None
+        return ["bash", path], None
 
     def run_case(self, index, case):
         kind = case["kind"]
         try:
-            argv, py_kind, path = self.program_for(case)
-        except ValueError as e:
+            argv, path = self.program_for(case)
+        except (ValueError, IndexError, KeyError) as e:
             return {"type": "case", "index": index, "verdict": "sandbox_error", "time": 0.0, "message": str(e),
                     "status": "Error", "return_code": None}
         stdin = case.get("stdin") or ""
-        if kind == "call":
-            stdin = json.dumps(case.get("args", []))
         oom_before = self.h.oom_kills()
         start = time.monotonic()
         if argv is None:
-            child, fds = self.h.launch_python(py_kind, path, case.get("fn"), self.limits, self.cwd)
+            child, fds = self.h.launch_python(path, self.limits, self.cwd)
         else:
             child, fds = self.h.launch_exec(argv, self.limits, self.cwd)
         o = self.h.supervise(child, fds, stdin.encode("utf-8", errors="surrogatepass"), self.timeout, self.cap, start)
@@ -675,30 +634,17 @@ class Job:
             rec.update(verdict="time_limit", message="exceeded %gs wall-clock limit" % self.timeout)
         elif rc != 0:
             rec.update(verdict="runtime_error", message=_runtime_message(o, rc, oom))
-        elif kind == "stdio":
-            got = normalize_output(_decode(o.stdout))
-            expected = normalize_output(case.get("expected", ""))
-            if got == expected:
+        elif kind == "case" and case.get("expected") is not None:
+            got = _decode(o.stdout)
+            expected = case["expected"]
+            if self.match(expected, got):
                 rec["verdict"] = "pass"
             else:
-                msg = _first_difference(expected, got)
+                msg = _first_difference(expected.rstrip("\n"), got.rstrip("\n"))
                 if o.out_trunc:
                     msg += " (output truncated at %d bytes)" % self.cap
                 rec.update(verdict="wrong_answer", message=msg)
-        elif kind == "call":
-            try:
-                value = json.loads(o.result.decode("utf-8")) if o.result else None
-                missing = not o.result
-            except ValueError:
-                value, missing = None, True
-            if missing:
-                rec.update(verdict="runtime_error", message="the function returned no JSON-serialisable result")
-            elif values_equal(value, case.get("expected")):
-                rec["verdict"] = "pass"
-            else:
-                rec.update(verdict="wrong_answer", message="expected %s, got %s" % (
-                    _clip(json.dumps(case.get("expected"))), _clip(json.dumps(value))))
-        else:  # assert / run: exit 0 is a pass
+        else:  # no expected output (assert cases, run_code): exit 0 is a pass
             rec["verdict"] = "pass"
         return rec
 

@@ -1,8 +1,9 @@
 // The harness protocol (sandbox/harness.py) and its translation to/from the public shapes:
 // JudgeRequest/JudgeResult and SandboxFusion's RunCodeRequest/RunCodeResponse.
 import type {
-  CaseResult, CommandResult, JudgeRequest, JudgeResult, Language, RunCodeRequest, RunCodeResponse, TestCase, Verdict,
+  CaseResult, CommandResult, CompareMode, JudgeRequest, JudgeResult, Language, RunCodeRequest, RunCodeResponse, Verdict,
 } from './contract.js';
+import { expectedFor, programFor, stdinFor } from './programs.js';
 
 export const DEFAULT_RUN_TIMEOUT_S = 10;
 export const DEFAULT_COMPILE_TIMEOUT_S = 10;
@@ -10,18 +11,21 @@ export const DEFAULT_MEMORY_MB = 512;
 /** stdout and stderr are each capped at this many bytes per case; truncation is reported. */
 export const OUTPUT_CAP_BYTES = 1 << 20;
 
+/** case: a test case (program index, stdin, expected stdout or null for exit-status-only); run: /run_code. */
 export interface HarnessCase {
-  kind: 'stdio' | 'assert' | 'call' | 'run';
+  kind: 'case' | 'run';
   stdin?: string;
-  expected?: unknown;
-  code?: string;
-  fn?: string;
-  args?: unknown[];
+  expected?: string | null;
+  /** Index into HarnessRequest.programs; absent: the request's code. */
+  program?: number;
 }
 
 export interface HarnessRequest {
   language: Language;
   code: string;
+  /** The distinct program texts of the cases (assert code appended, call wrapper), each sent once. */
+  programs?: string[];
+  compare?: CompareMode;
   cases: HarnessCase[];
   timeout_s: number;
   compile_timeout_s: number;
@@ -76,22 +80,21 @@ export interface HarnessOutcome {
   wallS: number;
 }
 
-export function caseFromTest(test: TestCase): HarnessCase {
-  switch (test.type) {
-    case 'stdio':
-      return { kind: 'stdio', stdin: test.stdin, expected: test.stdout };
-    case 'assert':
-      return { kind: 'assert', code: test.code };
-    case 'call':
-      return { kind: 'call', fn: test.fnName, args: test.args, expected: test.expected };
-  }
-}
-
 export function harnessRequestForJudge(req: JudgeRequest): HarnessRequest {
+  const programs: string[] = [];
+  const index = new Map<string, number>();
+  const cases: HarnessCase[] = req.tests.map((test) => {
+    const text = programFor(req.code, test);
+    let i = index.get(text);
+    if (i === undefined) index.set(text, (i = programs.push(text) - 1));
+    return { kind: 'case', program: i, stdin: stdinFor(test), expected: expectedFor(test) };
+  });
   return {
     language: req.language,
     code: req.code,
-    cases: req.tests.map(caseFromTest),
+    programs,
+    compare: req.compare ?? 'exact',
+    cases,
     timeout_s: req.timeoutS ?? DEFAULT_RUN_TIMEOUT_S,
     compile_timeout_s: DEFAULT_COMPILE_TIMEOUT_S,
     output_cap: OUTPUT_CAP_BYTES,

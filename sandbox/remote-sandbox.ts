@@ -4,9 +4,11 @@
 import { SandboxRequestError, SandboxUnavailableError } from './contract.js';
 import { parseJudgeRequest } from './schemas.js';
 import { Semaphore } from './semaphore.js';
-import { outputsMatch, valuesEqual } from './compare.js';
+import { outputsMatch } from './compare.js';
+import { expectedFor, programFor, stdinFor } from './programs.js';
+import { DEFAULT_RUN_TIMEOUT_S } from './protocol.js';
 import type {
-  CaseResult, JudgeRequest, JudgeResult, RunCodeRequest, RunCodeResponse, SandboxProvider, TestCase,
+  CaseResult, CompareMode, JudgeRequest, JudgeResult, RunCodeRequest, RunCodeResponse, SandboxProvider, TestCase,
 } from './contract.js';
 
 export interface RemoteSandboxOptions {
@@ -19,8 +21,6 @@ export interface RemoteSandboxOptions {
   /** Seconds added to the run timeout before a request counts as timed out (default 10). */
   requestSlackS?: number;
 }
-
-const RESULT_MARKER = '@@RL_CALL_RESULT@@';
 
 export class RemoteSandbox implements SandboxProvider {
   readonly name = 'remote' as const;
@@ -69,16 +69,18 @@ export class RemoteSandbox implements SandboxProvider {
 
   async close(): Promise<void> {}
 
+  /** One /run_code call per case, as verl's check_correctness makes them (compile and run share the timeout). */
   private async judgeCase(req: JudgeRequest, test: TestCase): Promise<CaseResult> {
-    const { code, stdin } = programFor(req.code, test);
+    const timeout = req.timeoutS ?? DEFAULT_RUN_TIMEOUT_S;
     const res = await this.runCode({
-      code,
+      code: programFor(req.code, test),
       language: req.language,
-      stdin,
-      run_timeout: req.timeoutS ?? 10,
+      stdin: stdinFor(test),
+      compile_timeout: timeout,
+      run_timeout: timeout,
       memory_limit_MB: req.memoryMB ?? -1,
     });
-    return verdictOf(res, test);
+    return verdictOf(res, expectedFor(test), req.compare);
   }
 
   private async post(req: RunCodeRequest): Promise<RunCodeResponse> {
@@ -121,65 +123,36 @@ export class RemoteSandbox implements SandboxProvider {
   }
 }
 
-/** The program and stdin that run one test case through plain /run_code. */
-export function programFor(code: string, test: TestCase): { code: string; stdin: string } {
-  switch (test.type) {
-    case 'stdio':
-      return { code, stdin: test.stdin };
-    case 'assert':
-      return { code: `${code}\n\n${test.code}\n`, stdin: '' };
-    case 'call': {
-      // Arguments travel as a JSON string literal; the result is printed after a marker line.
-      const driver = [
-        '',
-        'import json as __rl_json',
-        `__rl_args = __rl_json.loads(${JSON.stringify(JSON.stringify(test.args))})`,
-        `__rl_fn = globals().get(${JSON.stringify(test.fnName)})`,
-        `if __rl_fn is None and isinstance(globals().get("Solution"), type): __rl_fn = getattr(Solution(), ${JSON.stringify(test.fnName)}, None)`,
-        `if __rl_fn is None: raise NameError("function ${test.fnName} is not defined")`,
-        '__rl_result = __rl_fn(*__rl_args)',
-        'def __rl_default(o):',
-        '    if isinstance(o, (set, frozenset)): return sorted(o, key=repr)',
-        '    return repr(o)',
-        `print("\\n${RESULT_MARKER}" + __rl_json.dumps(__rl_result, default=__rl_default))`,
-        '',
-      ].join('\n');
-      return { code: `${code}\n${driver}`, stdin: '' };
-    }
-  }
-}
-
-export function verdictOf(res: RunCodeResponse, test: TestCase): CaseResult {
+/**
+ * One case's verdict from a /run_code answer, classified as verl's sandbox_fusion reward does: a failed or
+ * timed-out compile is compile_error; a run that timed out is time_limit; an Error or non-zero exit is
+ * runtime_error; a successful run is compared (exit status only when nothing is expected).
+ */
+export function verdictOf(res: RunCodeResponse, expected: string | null, compare: CompareMode = 'exact'): CaseResult {
   const run = res.run_result;
+  const compile = res.compile_result;
   const timeS = run?.execution_time ?? 0;
-  if (res.compile_result && (res.compile_result.status !== 'Finished' || res.compile_result.return_code !== 0)) {
-    return { verdict: 'compile_error', timeS: 0, message: (res.compile_result.stderr ?? '').slice(0, 300) };
+  if (res.status === 'SandboxError') return { verdict: 'sandbox_error', timeS: 0, message: res.message || 'SandboxError' };
+  if (res.status === 'Failed') {
+    if (compile && (compile.status !== 'Finished' || compile.return_code !== 0)) {
+      return { verdict: 'compile_error', timeS: 0, message: (compile.stderr ?? '').slice(0, 300) };
+    }
+    if (!run) return { verdict: 'sandbox_error', timeS: 0, message: res.message || 'Failed without a run result' };
+    if (run.status === 'TimeLimitExceeded') return { verdict: 'time_limit', timeS, message: 'time limit exceeded' };
+    if (run.status === 'Error' || run.return_code !== 0) {
+      const tail = (run.stderr ?? '').trim().split('\n').pop() ?? '';
+      return { verdict: 'runtime_error', timeS, message: `exit code ${run.return_code}${tail ? `: ${tail.slice(0, 300)}` : ''}` };
+    }
+    return { verdict: 'sandbox_error', timeS, message: `Failed with run status ${run.status} and exit code 0` };
   }
-  if (!run) return { verdict: 'sandbox_error', timeS: 0, message: res.message || 'no run result' };
-  if (run.status === 'TimeLimitExceeded') return { verdict: 'time_limit', timeS, message: 'time limit exceeded' };
-  if (run.status === 'Error') return { verdict: 'runtime_error', timeS, message: (run.stderr ?? res.message).slice(-300) };
-  if (run.return_code !== 0) {
-    const tail = (run.stderr ?? '').trim().split('\n').pop() ?? '';
-    return { verdict: 'runtime_error', timeS, message: `exit code ${run.return_code}${tail ? `: ${tail.slice(0, 300)}` : ''}` };
+  if (res.status !== 'Success' || !run || run.status !== 'Finished') {
+    return { verdict: 'sandbox_error', timeS, message: `unexpected answer: status ${res.status}, run ${run?.status ?? 'none'}` };
   }
   const stdout = run.stdout ?? '';
-  if (test.type === 'stdio') {
-    return outputsMatch(test.stdout, stdout)
-      ? { verdict: 'pass', timeS }
-      : { verdict: 'wrong_answer', timeS, message: `expected ${JSON.stringify(test.stdout.slice(0, 100))}, got ${JSON.stringify(stdout.slice(0, 100))}` };
-  }
-  if (test.type === 'call') {
-    const at = stdout.lastIndexOf(RESULT_MARKER);
-    if (at < 0) return { verdict: 'runtime_error', timeS, message: 'no result printed by the call driver' };
-    let value: unknown;
-    try {
-      value = JSON.parse(stdout.slice(at + RESULT_MARKER.length).trim());
-    } catch {
-      return { verdict: 'runtime_error', timeS, message: 'the function returned no JSON-serialisable result' };
-    }
-    return valuesEqual(value, test.expected)
-      ? { verdict: 'pass', timeS }
-      : { verdict: 'wrong_answer', timeS, message: `expected ${JSON.stringify(test.expected)}, got ${JSON.stringify(value)}`.slice(0, 300) };
-  }
-  return { verdict: 'pass', timeS };
+  if (expected === null || outputsMatch(expected, stdout, compare)) return { verdict: 'pass', timeS };
+  return {
+    verdict: 'wrong_answer',
+    timeS,
+    message: `expected ${JSON.stringify(expected.slice(0, 100))}, got ${JSON.stringify(stdout.slice(0, 100))}`,
+  };
 }

@@ -11,14 +11,15 @@ const MAX_TIMEOUT_S = 300;
 
 const languageSchema = z.enum(LANGUAGES);
 
+/** The one test-case schema: data files and sandbox requests alike (the data layer converts other shapes to it). */
 export const testCaseSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('stdio'), stdin: z.string(), stdout: z.string() }),
-  z.object({ type: z.literal('assert'), code: z.string() }),
-  z.object({
+  z.strictObject({ type: z.literal('stdio'), stdin: z.string(), stdout: z.string() }),
+  z.strictObject({ type: z.literal('assert'), code: z.string().min(1), stdin: z.string().optional(), stdout: z.string().optional() }),
+  z.strictObject({
     type: z.literal('call'),
     fnName: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a Python identifier'),
-    args: z.array(z.unknown()),
-    expected: z.unknown(),
+    stdin: z.string(),
+    stdout: z.string(),
   }),
 ]);
 
@@ -30,6 +31,7 @@ export const judgeRequestSchema = z
     timeoutS: z.number().positive().max(MAX_TIMEOUT_S).optional(),
     memoryMB: z.number().int().min(16).max(65_536).optional(),
     stopOnFirstFailure: z.boolean().optional(),
+    compare: z.enum(['exact', 'lenient']).optional(),
   })
   .superRefine((req, ctx) => {
     req.tests.forEach((t, i) => {

@@ -99,7 +99,17 @@ export const AlgorithmSchema = z
 
 export const RewardSchema = z
   .strictObject({
-    mode: z.enum(['all_pass', 'fraction']).default('all_pass').describe('score = 1 if all tests pass, or the fraction passed'),
+    mode: z
+      .enum(['auto', 'verl', 'all_pass', 'fraction'])
+      .default('auto')
+      .describe(
+        'verl: fraction passed of the first 10 cases (verl sandbox_fusion, continuous); all_pass: 1 if every case passes; ' +
+          'fraction: passed / all cases; auto: verl for data_source codecontests|apps|codeforces|taco (as verl routes them), else all_pass',
+      ),
+    compare: z
+      .enum(['exact', 'lenient'])
+      .default('exact')
+      .describe("stdout comparison: exact = verl's (trailing newlines ignored); lenient = SandboxFusion's dataset judges (whitespace, case, float 1e-5)"),
     overlong: z
       .enum(['keep', 'mask', 'penalize'])
       .default('keep')

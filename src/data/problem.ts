@@ -2,20 +2,12 @@
 import { z } from 'zod';
 import type { ChatMessage } from '../tokenizer/tokenizer.js';
 import type { TestCase } from '../../sandbox/contract.js';
+import { testCaseSchema } from '../../sandbox/schemas.js';
 
 export const chatMessageSchema = z.object({
   role: z.enum(['system', 'user', 'assistant']),
   content: z.string(),
 });
-
-const stdioCaseSchema = z.object({ type: z.literal('stdio'), stdin: z.string(), stdout: z.string() });
-const assertCaseSchema = z.object({ type: z.literal('assert'), code: z.string().min(1) });
-const callCaseSchema = z
-  .object({ type: z.literal('call'), fnName: z.string().min(1), args: z.array(z.unknown()), expected: z.unknown() })
-  // z.unknown() accepts a missing key; a call case without an expected value is a data bug.
-  .refine((c) => c.expected !== undefined, { message: 'expected is required', path: ['expected'] });
-
-export const testCaseSchema = z.discriminatedUnion('type', [stdioCaseSchema, assertCaseSchema, callCaseSchema]);
 
 export const solutionSchema = z.object({
   code: z.string(),

@@ -1,8 +1,9 @@
 // One raw row (our own JSONL shape or a verl row) → a validated Problem, or a DataError naming the field.
 import { z } from 'zod';
-import { DataError, dataErrorFromZod, joinPath, type RowLocation } from './errors.js';
-import { parseGroundTruth } from './groundTruth.js';
-import { chatMessageSchema, problemSchema, solutionSchema, testCaseSchema, type Problem } from './problem.js';
+import { DataError, dataErrorFromZod, type RowLocation } from './errors.js';
+import { groundTruthAt } from './groundTruth.js';
+import { chatMessageSchema, problemSchema, solutionSchema, type Problem } from './problem.js';
+import { datasetRowShape, fromDatasetRow } from './dataset_rows.js';
 
 /** A plain string prompt is one user message (preprocessed, so errors point at prompt[i].field, not "invalid union"). */
 const promptSchema = z.preprocess(
@@ -14,7 +15,7 @@ const ownRowSchema = z.object({
   id: z.string().min(1).optional(),
   dataSource: z.string().min(1).optional(),
   prompt: promptSchema,
-  tests: z.array(testCaseSchema).min(1, 'no test cases'),
+  tests: z.array(z.unknown()).min(1, 'no test cases'),
   language: z.literal('python').optional(),
   solutions: z.array(solutionSchema).optional(),
   extra: z.record(z.string(), z.unknown()).optional(),
@@ -31,11 +32,12 @@ const verlRowSchema = z.object({
   extra_info: z.record(z.string(), z.unknown()).nullish(),
 });
 
-export type RowShape = 'verl' | 'own';
+export type RowShape = 'verl' | 'livecodebench' | 'mbpp' | 'humaneval' | 'own';
 
-/** verl rows carry `reward_model`; everything else is read as our own shape. */
+/** verl rows carry `reward_model`; raw LiveCodeBench/MBPP/HumanEval rows their own fields; the rest is ours. */
 export function detectRowShape(row: Record<string, unknown>): RowShape {
-  return 'reward_model' in row || 'data_source' in row ? 'verl' : 'own';
+  if ('reward_model' in row || 'data_source' in row) return 'verl';
+  return datasetRowShape(row) ?? 'own';
 }
 
 export interface RowDefaults {
@@ -48,7 +50,9 @@ export function problemFromRow(raw: unknown, loc: RowLocation, defaults: RowDefa
     throw new DataError(loc, '', `expected a JSON object, got ${Array.isArray(raw) ? 'a list' : raw === null ? 'null' : typeof raw}`);
   }
   const row = raw as Record<string, unknown>;
-  const problem = detectRowShape(row) === 'verl' ? fromVerlRow(row, loc) : fromOwnRow(row, loc, defaults);
+  const shape = detectRowShape(row);
+  const problem =
+    shape === 'verl' ? fromVerlRow(row, loc) : shape === 'own' ? fromOwnRow(row, loc, defaults) : fromDatasetRow(shape, row, loc);
   // Final check against the schema the trainer relies on (catches anything the converters let through).
   const checked = problemSchema.safeParse(problem);
   if (!checked.success) throw dataErrorFromZod(checked.error, '', loc);
@@ -63,7 +67,7 @@ function fromOwnRow(row: Record<string, unknown>, loc: RowLocation, defaults: Ro
     id: r.id ?? `${defaults.sourceName}/${loc.row}`,
     dataSource: r.dataSource ?? defaults.sourceName,
     prompt: r.prompt,
-    tests: r.tests,
+    tests: groundTruthAt({ tests: r.tests }, '', loc),
     language: 'python',
     ...(r.solutions ? { solutions: r.solutions } : {}),
     ...(r.extra ? { extra: r.extra } : {}),
@@ -79,13 +83,9 @@ function fromVerlRow(row: Record<string, unknown>, loc: RowLocation): Problem {
   if (language !== undefined && language !== null && String(language).toLowerCase() !== 'python') {
     throw new DataError(loc, 'extra_info.language', `only python problems are supported, got ${JSON.stringify(language)}`);
   }
-  let tests;
-  try {
-    tests = parseGroundTruth(r.reward_model.ground_truth);
-  } catch (err) {
-    if (err instanceof DataError) throw new DataError(loc, joinPath('reward_model.ground_truth', err.fieldPath), err.reason);
-    throw err;
-  }
+  const fnName = extraInfo['fn_name'] ?? extraInfo['func_name'];
+  const tests = groundTruthAt(r.reward_model.ground_truth, 'reward_model.ground_truth', loc,
+    typeof fnName === 'string' ? { fnName } : {});
   const index = extraInfo['index'];
   const key = typeof index === 'number' || (typeof index === 'string' && index) ? String(index) : String(loc.row);
   const extra: Record<string, unknown> = { ...extraInfo };
@@ -100,3 +100,4 @@ function fromVerlRow(row: Record<string, unknown>, loc: RowLocation): Problem {
     ...(Object.keys(extra).length ? { extra } : {}),
   };
 }
+

@@ -1,26 +1,34 @@
-// Pulls the program out of a model completion: the last ```python block, else the first fenced block.
+// Pulls the program out of a model completion exactly as verl's sandbox_fusion reward does: the text after the
+// last "```python" up to the next fence (or the end, when the response was cut off with the fence open); else
+// the second part of the text split at "```" with a one-word language line dropped; no fence at all → no code.
 
 export interface ExtractedCode {
   code: string;
-  /** The fence's info string ("python", "cpp", "" when none). */
-  fence: string;
+  /** Which of verl's rules found it. */
+  rule: 'python_fence' | 'first_fence';
+  /** The closing fence was missing (a truncated response): verl runs the code anyway. */
+  unclosed: boolean;
 }
 
-const FENCE = /```([^\n`]*)\n([\s\S]*?)```/g;
-const PYTHON_TAGS = new Set(['python', 'python3', 'py']);
-
-/** The chosen block with its fence tag; null when the completion has no closed fenced block (a truncated block does not count). */
 export function extractCodeBlock(completion: string): ExtractedCode | null {
-  const blocks: ExtractedCode[] = [];
-  for (const m of completion.matchAll(FENCE)) {
-    blocks.push({ fence: m[1].trim().toLowerCase(), code: m[2] });
+  const PY = '```python';
+  if (completion.includes(PY)) {
+    const after = completion.slice(completion.lastIndexOf(PY) + PY.length);
+    const end = after.indexOf('```');
+    return { code: end < 0 ? after : after.slice(0, end), rule: 'python_fence', unclosed: end < 0 };
   }
-  if (!blocks.length) return null;
-  const python = blocks.filter((b) => PYTHON_TAGS.has(b.fence));
-  return python.length ? python[python.length - 1] : blocks[0];
+  if (completion.includes('```')) {
+    const parts = completion.split('```');
+    let code = parts[1]!;
+    const nl = code.indexOf('\n');
+    // verl: `first_line.strip().isalpha()` — a language name such as cpp or py.
+    if (nl >= 0 && /^\p{L}+$/u.test(code.slice(0, nl).trim())) code = code.slice(nl + 1);
+    return { code, rule: 'first_fence', unclosed: parts.length === 2 };
+  }
+  return null;
 }
 
-/** The program text of a completion, or null when it has no closed fenced block. */
+/** The program text of a completion, or null when it has no fence (verl scores that 0). */
 export function extractCode(completion: string): string | null {
   return extractCodeBlock(completion)?.code ?? null;
 }

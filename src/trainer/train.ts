@@ -199,7 +199,7 @@ async function trainStep(step: number, c: StepContext): Promise<Metrics> {
   // 3. Rewards: every submission of the step judged concurrently.
   const completions = gen.tokens.map((t) => tokenizer.decode(t, { skipSpecialTokens: true }));
   const judged = await time('reward', () =>
-    judgeAll(c.sandbox, completions, rowsProblem.map((p) => c.trainSet[p]!.tests), cfg, c.log),
+    judgeAll(c.sandbox, completions, rowsProblem.map((p) => c.trainSet[p]!), cfg, c.log),
   );
   let scores = judged.map((j) => j.score);
   if (cfg.reward.overlong === 'penalize') scores = scores.map((s, i) => (truncated[i] ? cfg.reward.overlong_penalty : s));
@@ -222,6 +222,7 @@ async function trainStep(step: number, c: StepContext): Promise<Metrics> {
     ...summarize('prompt_length', prompts.map((p) => p.length)),
     'reward/pass_rate': judged.filter((j) => j.allPassed).length / judged.length,
     'reward/no_code_ratio': judged.filter((j) => j.noCode).length / judged.length,
+    'reward/sandbox_retries': judged.reduce((a, j) => a + j.sandboxRetries, 0),
     'train/kept_groups': keep.length / n,
     'actor/lr': learningRate(step, cfg.actor.optim, cfg.trainer.total_steps),
     'training/global_step': step,

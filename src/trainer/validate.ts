@@ -26,7 +26,7 @@ export async function evaluatePassAtK(
     seed: opts.seed,
   });
   const completions = gen.tokens.map((t) => bundle.tokenizer.decode(t, { skipSpecialTokens: true }));
-  const judged = await judgeAll(sandbox, completions, problems.flatMap((p) => Array(opts.n).fill(p.tests)), cfg, log);
+  const judged = await judgeAll(sandbox, completions, problems.flatMap((p) => Array<Problem>(opts.n).fill(p)), cfg, log);
   const correct = problems.map((_, i) => judged.slice(i * opts.n, (i + 1) * opts.n).filter((j) => j.allPassed).length);
   const passAt = Array.from({ length: opts.n }, (_, k) => correct.reduce((a, c) => a + passAtK(opts.n, c, k + 1), 0) / problems.length);
   const meanScore = judged.reduce((a, j) => a + j.score, 0) / judged.length;
