@@ -99,7 +99,7 @@ describe('loadProblems: verl rows', () => {
       language: 'python',
       extra: { index: 0, split: 'train', ability: 'code', reward_style: 'rule' },
     });
-    expect(problems[1]!.tests).toEqual([{ type: 'call', fnName: 'add', args: [1, 2], expected: 3 }]);
+    expect(problems[1]!.tests).toEqual([{ type: 'call', fnName: 'add', stdin: '[1, 2]', stdout: '[3]' }]);
     expect(problems[2]!.tests).toEqual([{ type: 'assert', code: 'assert add(1, 2) == 3' }]);
     expect(problems[3]!.tests).toEqual([{ type: 'stdio', stdin: '', stdout: 'hi' }]);
     expect(problems[4]!.extra).toEqual({ reward_style: 'rule' });
@@ -118,7 +118,7 @@ describe('loadProblems: verl rows', () => {
     expect(problems[0]!.prompt).toEqual(rows[0]!.prompt);
     expect(problems[0]!.tests).toEqual([{ type: 'stdio', stdin: '5\n', stdout: '25\n' }]);
     expect(problems[0]!.extra).toMatchObject({ index: 7, split: 'train' }); // BigInt → number
-    expect(problems[1]!.tests).toEqual([{ type: 'call', fnName: 'sq', args: [2], expected: 4 }]);
+    expect(problems[1]!.tests).toEqual([{ type: 'call', fnName: 'sq', stdin: '[2]', stdout: '[4]' }]);
     // parquet rows are numbered from 0, like pandas
     expect(skipped).toEqual([
       { file: path, row: 2, reason: expect.stringMatching(/verl\.parquet row 2: reward_model\.ground_truth: not valid JSON/) },
@@ -141,7 +141,7 @@ describe('loadProblems: bad rows', () => {
       '{"data_source": "x", oops',
       verlRow(2, { inputs: ['1', '2'], outputs: ['1'] }),
       { ...verlRow(3, { inputs: ['1'], outputs: ['1'] }), prompt: [{ role: 'robot', content: 'hi' }] },
-      verlRow(4, { inputs: ['1'], outputs: [{ x: 1 }] }),
+      verlRow(4, { inputs: ['1'], outputs: [null] }),
       verlRow(0, { inputs: ['1'], outputs: ['1'] }),
       { ...verlRow(6, { inputs: ['1'], outputs: ['1'] }), reward_model: { style: 'rule' } },
       [1, 2],
@@ -158,7 +158,7 @@ describe('loadProblems: bad rows', () => {
     expect(reasons[0]).toMatch(/^train\.jsonl line 2: invalid JSON/);
     expect(reasons[1]).toBe('train.jsonl line 3: reward_model.ground_truth.outputs: has 1 entries but inputs has 2');
     expect(reasons[2]).toMatch(/^train\.jsonl line 4: prompt\[0\]\.role: .*"system"/);
-    expect(reasons[3]).toBe('train.jsonl line 5: reward_model.ground_truth.outputs[0]: expected text or a list of lines, got object');
+    expect(reasons[3]).toBe('train.jsonl line 5: reward_model.ground_truth.outputs[0]: is null: expected the output text (or use assert_case)');
     expect(reasons[4]).toBe('train.jsonl line 6: id: duplicate id "codecontests/0" (first at ' + path + ' line 1)');
     expect(reasons[5]).toMatch(/^train\.jsonl line 7: reward_model\.ground_truth: ground_truth is required/);
     expect(reasons[6]).toBe('train.jsonl line 8: expected a JSON object, got a list');

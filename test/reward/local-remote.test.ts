@@ -28,7 +28,7 @@ describe('LocalSandbox', () => {
       tests: [
         { type: 'stdio', stdin: '3', stdout: '9' },
         { type: 'stdio', stdin: '3', stdout: '10' },
-        { type: 'call', fnName: 'sq', args: [5], expected: 25 },
+        { type: 'call', fnName: 'sq', stdin: '5', stdout: '25' },
         { type: 'assert', code: 'assert sq(2) == 4' },
       ],
     });

@@ -1,18 +1,28 @@
 import { describe, expect, it } from 'vitest';
 import { SandboxUnavailableError } from '../../sandbox/contract.js';
-import { scoreCompletion, scoreCompletions } from '../../src/reward/score.js';
-import type { JudgeRequest, JudgeResult, SandboxProvider, TestCase } from '../../sandbox/contract.js';
+import { computeScore, scoreCompletions, scoreModeFor } from '../../src/reward/score.js';
+import type { CaseResult, JudgeRequest, JudgeResult, SandboxProvider, TestCase, Verdict } from '../../sandbox/contract.js';
 
-/** A provider that fails `failures` times with a sandbox error, then passes the cases whose stdin the code echoes. */
-function fakeProvider(failures: number): SandboxProvider & { calls: JudgeRequest[] } {
+/**
+ * A provider that fails `failures` times (throwing, or answering a sandbox_error case when `asVerdict`), then gives
+ * each case the verdict named by its stdout ("pass", "wrong_answer", ...), honouring stopOnFirstFailure.
+ */
+function fakeProvider(failures = 0, asVerdict = false): SandboxProvider & { calls: JudgeRequest[] } {
   const calls: JudgeRequest[] = [];
   return {
     name: 'local',
     calls,
     async judge(req: JudgeRequest): Promise<JudgeResult> {
       calls.push(req);
-      if (calls.length <= failures) throw new SandboxUnavailableError('daemon down');
-      const cases = req.tests.map((t) => ({ verdict: t.type === 'stdio' && req.code.includes(t.stdout) ? ('pass' as const) : ('wrong_answer' as const), timeS: 0 }));
+      const failing = calls.length <= failures;
+      if (failing && !asVerdict) throw new SandboxUnavailableError('daemon down');
+      const cases: CaseResult[] = [];
+      for (const t of req.tests) {
+        const verdict = (failing ? 'sandbox_error' : (t as { stdout: string }).stdout) as Verdict;
+        cases.push({ verdict, timeS: 0 });
+        if (req.stopOnFirstFailure && verdict !== 'pass') break;
+      }
+      while (cases.length < req.tests.length) cases.push({ ...cases[cases.length - 1]!, skipped: true });
       const passed = cases.filter((c) => c.verdict === 'pass').length;
       return { cases, passed, total: cases.length, fraction: passed / cases.length, allPassed: passed === cases.length };
     },
@@ -21,47 +31,90 @@ function fakeProvider(failures: number): SandboxProvider & { calls: JudgeRequest
   };
 }
 
-const tests: TestCase[] = [
-  { type: 'stdio', stdin: '', stdout: 'A' },
-  { type: 'stdio', stdin: '', stdout: 'B' },
-];
+const cases = (...verdicts: string[]): TestCase[] => verdicts.map((v) => ({ type: 'stdio', stdin: '', stdout: v }));
+const code = '```python\nprint(1)\n```';
 
-describe('scoreCompletion', () => {
-  it('scores 0 with a reason when there is no code block, without calling the sandbox', async () => {
-    const p = fakeProvider(0);
-    const r = await scoreCompletion('I think the answer is 4.', tests, p);
-    expect(r).toEqual({ score: 0, reason: 'no code block in the completion' });
+describe('computeScore', () => {
+  it('scores 0 with a reason when there is no code fence, without calling the sandbox', async () => {
+    const p = fakeProvider();
+    const r = await computeScore({ completion: 'I think the answer is 4.', tests: cases('pass') }, p, { mode: 'verl' });
+    expect(r).toMatchObject({ score: 0, noCode: true, cases: [], reason: 'no code block in the completion' });
     expect(p.calls).toHaveLength(0);
   });
 
-  it('all_pass vs fraction, and forwards timeout/memory', async () => {
-    const p = fakeProvider(0);
-    const half = '```python\nprint("A")\n```';
-    expect((await scoreCompletion(half, tests, p, { mode: 'all_pass' })).score).toBe(0);
-    const f = await scoreCompletion(half, tests, p, { mode: 'fraction', timeoutS: 3, memoryMB: 256 });
-    expect(f.score).toBe(0.5);
-    expect(f.reason).toMatch(/1\/2 passed; case 1: wrong_answer/);
-    expect(p.calls[1]).toMatchObject({ timeoutS: 3, memoryMB: 256, language: 'python', stopOnFirstFailure: false });
-    expect(p.calls[0].stopOnFirstFailure).toBe(true);
+  it('routes verl for the data sources verl sends to sandbox_fusion, all_pass otherwise', () => {
+    for (const s of ['codecontests', 'apps', 'codeforces', 'taco']) expect(scoreModeFor(s, 'auto')).toBe('verl');
+    expect(scoreModeFor('livecodebench', 'auto')).toBe('all_pass');
+    expect(scoreModeFor('taco', 'fraction')).toBe('fraction');
   });
 
-  it('retries sandbox failures, then surfaces them as retryable errors', async () => {
-    const flaky = fakeProvider(2);
-    expect((await scoreCompletion('```\nA B\n```', tests, flaky, { retries: 2 })).score).toBe(1);
-    const down = fakeProvider(10);
-    const err = await scoreCompletion('```\nA B\n```', tests, down, { retries: 1 }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(SandboxUnavailableError);
-    expect((err as SandboxUnavailableError).retryable).toBe(true);
-    expect(down.calls).toHaveLength(2);
+  it('verl counts only the first 10 cases, with verl codes per case', async () => {
+    const p = fakeProvider();
+    const tests = cases(...Array(9).fill('pass'), 'time_limit', 'wrong_answer', 'wrong_answer');
+    const r = await computeScore({ completion: code, tests, dataSource: 'taco' }, p, {});
+    expect(r.mode).toBe('verl');
+    expect(r.score).toBeCloseTo(0.9, 12);
+    expect(r.cases).toHaveLength(10);
+    expect(p.calls[0]!.tests).toHaveLength(10);
+    expect(p.calls[0]).toMatchObject({ stopOnFirstFailure: false, compare: 'exact' });
+    expect(r.cases.map((c) => c.code)).toEqual([...Array(9).fill(true), -3]);
   });
 
-  it('scoreCompletions keeps the order of its inputs', async () => {
-    const p = fakeProvider(0);
-    const r = await scoreCompletions(
-      [{ completion: '```\nA B\n```', tests }, { completion: 'none', tests }, { completion: '```\nB\n```', tests }],
-      p,
-      { mode: 'fraction' },
-    );
-    expect(r.map((x) => x.score)).toEqual([1, 0, 0.5]);
+  it('verl: every case after the first compile error is a compile error (-4)', async () => {
+    const r = await computeScore({ completion: code, tests: cases('pass', 'compile_error', 'pass', 'runtime_error') }, fakeProvider(), { mode: 'verl' });
+    expect(r.cases.map((c) => c.code)).toEqual([true, -4, -4, -4]);
+    expect(r.score).toBe(0.25);
+  });
+
+  it('all_pass stops at the first failure; fraction judges every case', async () => {
+    const p = fakeProvider();
+    const tests = cases('pass', 'wrong_answer', 'pass');
+    const a = await computeScore({ completion: code, tests }, p, { mode: 'all_pass', timeoutS: 3, memoryMB: 256 });
+    expect(a.score).toBe(0);
+    expect(p.calls[0]).toMatchObject({ stopOnFirstFailure: true, timeoutS: 3, memoryMB: 256, language: 'python' });
+    const f = await computeScore({ completion: code, tests }, p, { mode: 'fraction', compare: 'lenient' });
+    expect(f.score).toBeCloseTo(2 / 3, 12);
+    expect(p.calls[1]).toMatchObject({ stopOnFirstFailure: false, compare: 'lenient' });
+    expect(f.reason).toMatch(/2\/3 passed; case 1: wrong_answer/);
+  });
+
+  it('retries thrown sandbox failures and sandbox_error verdicts, then fails with a typed error (never a 0)', async () => {
+    for (const asVerdict of [false, true]) {
+      const flaky = fakeProvider(2, asVerdict);
+      const r = await computeScore({ completion: code, tests: cases('pass') }, flaky, { mode: 'all_pass', retries: 2, retryDelayS: 0 });
+      expect(r.score).toBe(1);
+      expect(r.sandboxRetries).toBe(2);
+      const down = fakeProvider(10, asVerdict);
+      const err = await computeScore({ completion: code, tests: cases('pass') }, down, { retries: 1, retryDelayS: 0 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(SandboxUnavailableError);
+      expect((err as Error).message).toMatch(/after 2 attempts/);
+      expect(down.calls).toHaveLength(2);
+    }
+  });
+
+  it('other errors (a refused request) are not retried', async () => {
+    const p = fakeProvider();
+    p.judge = async (req) => {
+      p.calls.push(req);
+      throw new Error('invalid judge request: tests.0.fnName: must be a Python identifier');
+    };
+    await expect(computeScore({ completion: code, tests: cases('pass') }, p, { retries: 3 })).rejects.toThrow(/fnName/);
+    expect(p.calls).toHaveLength(1);
+  });
+});
+
+describe('scoreCompletions', () => {
+  it('keeps input order and judges identical code for the same tests once when asked', async () => {
+    const p = fakeProvider();
+    const tests = cases('pass', 'wrong_answer');
+    const items = [
+      { completion: '```\nA\n```', tests }, { completion: 'none', tests }, { completion: 'x ```\nA\n```', tests }, { completion: '```\nB\n```', tests: cases('pass') },
+    ];
+    const r = await scoreCompletions(items, p, { mode: 'fraction', dedupe: true, concurrency: 2 });
+    expect(r.map((x) => x.score)).toEqual([0.5, 0, 0.5, 1]);
+    expect(p.calls).toHaveLength(2);
+    const again = fakeProvider();
+    await scoreCompletions(items, again, { mode: 'fraction' });
+    expect(again.calls).toHaveLength(3);
   });
 });
