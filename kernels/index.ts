@@ -10,7 +10,7 @@ export { linear } from './linear.js';
 export { rmsNorm } from './rmsnorm.js';
 export { swiglu } from './swiglu.js';
 export { embeddingLookup } from './embedding.js';
-export { applyRope, ropeCosSin, ropeInvFreq, type RopeScalingParams } from './rope.js';
+export { applyRope, ropeAttentionScale, ropeCosSin, ropeInvFreq, type RopeScalingParams } from './rope.js';
 export { attention, cachedAttention, MASKED, setAttentionBlockElements } from './attention.js';
 export { causalAttention, causalPaddingBias } from './causal_attention.js';
 export { tokenLogProbs, chunkSizeFor, type TokenLogProbs, type TokenLogProbsOptions } from './logprobs.js';

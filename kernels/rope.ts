@@ -6,23 +6,37 @@ import { customOp } from './custom_op.js';
 
 type T4 = tf.Tensor4D;
 
-export interface RopeScalingParams {
-  type: 'llama3' | 'linear';
-  factor: number;
-  lowFreqFactor: number;
-  highFreqFactor: number;
-  originalMaxPositionEmbeddings: number;
+/** RoPE variants of transformers' ROPE_INIT_FUNCTIONS that the Llama/Qwen families use (src/model/rope_config.ts parses them). */
+export type RopeScalingParams =
+  | { type: 'linear'; factor: number }
+  | { type: 'llama3'; factor: number; lowFreqFactor: number; highFreqFactor: number; originalMaxPositionEmbeddings: number }
+  | { type: 'yarn'; factor: number; originalMaxPositionEmbeddings: number; betaFast: number; betaSlow: number; truncate: boolean; attentionFactor: number }
+  /** NTK-aware: the base grows once a sequence exceeds maxPositionEmbeddings (seqLen = highest position + 1). */
+  | { type: 'dynamic'; factor: number; maxPositionEmbeddings: number };
+
+function baseInvFreq(dim: number, theta: number): Float32Array {
+  const inv = new Float32Array(dim / 2);
+  // Math.fround: transformers computes base ** (arange/dim) in float32.
+  for (let i = 0; i < dim / 2; i++) inv[i] = 1 / Math.fround(Math.pow(theta, Math.fround((2 * i) / dim)));
+  return inv;
 }
 
-/** inv_freq[i] = 1 / theta^(2i/d) (float32, as HF computes it), with optional llama3/linear scaling. */
-export function ropeInvFreq(headDim: number, theta: number, scaling: RopeScalingParams | null = null): Float32Array {
+/**
+ * inv_freq (float32, as transformers' _compute_*_parameters compute it) for one RoPE variant. `seqLen` matters
+ * only to dynamic scaling: the highest position of the pass + 1.
+ */
+export function ropeInvFreq(headDim: number, theta: number, scaling: RopeScalingParams | null = null, seqLen = 0): Float32Array {
   const half = headDim / 2;
-  const inv = new Float32Array(half);
-  for (let i = 0; i < half; i++) inv[i] = 1 / Math.pow(theta, (2 * i) / headDim);
+  if (scaling?.type === 'dynamic') {
+    const len = Math.max(seqLen, scaling.maxPositionEmbeddings);
+    const f = scaling.factor;
+    const base = theta * Math.pow((f * len) / scaling.maxPositionEmbeddings - (f - 1), headDim / (headDim - 2));
+    return baseInvFreq(headDim, base);
+  }
+  const inv = baseInvFreq(headDim, theta);
   if (scaling?.type === 'linear') {
     for (let i = 0; i < half; i++) inv[i] = inv[i]! / scaling.factor;
   } else if (scaling?.type === 'llama3') {
-    // transformers' _compute_llama3_parameters
     const { factor, lowFreqFactor, highFreqFactor, originalMaxPositionEmbeddings: oldCtx } = scaling;
     const lowWavelen = oldCtx / lowFreqFactor;
     const highWavelen = oldCtx / highFreqFactor;
@@ -35,15 +49,40 @@ export function ropeInvFreq(headDim: number, theta: number, scaling: RopeScaling
         inv[i] = (1 - smooth) * (f / factor) + smooth * f;
       }
     }
+  } else if (scaling?.type === 'yarn') {
+    // transformers' _compute_yarn_parameters: blend interpolated (÷factor) and original frequencies by a ramp
+    // over the dimensions between the beta_fast and beta_slow correction dims.
+    const { factor, originalMaxPositionEmbeddings: ctx, betaFast, betaSlow, truncate } = scaling;
+    const corr = (rot: number) => (headDim * Math.log(ctx / (rot * 2 * Math.PI))) / (2 * Math.log(theta));
+    let low = corr(betaFast);
+    let high = corr(betaSlow);
+    if (truncate) {
+      low = Math.floor(low);
+      high = Math.ceil(high);
+    }
+    low = Math.max(low, 0);
+    high = Math.min(high, headDim - 1);
+    if (low === high) high += 0.001;
+    for (let i = 0; i < half; i++) {
+      const ramp = Math.min(1, Math.max(0, (i - low) / (high - low)));
+      const extrapolation = 1 - ramp;
+      const f = inv[i]!;
+      inv[i] = (f / factor) * (1 - extrapolation) + f * extrapolation;
+    }
   }
   return inv;
+}
+
+/** The factor transformers multiplies cos and sin by (yarn's attention_factor; 1 otherwise). */
+export function ropeAttentionScale(scaling: RopeScalingParams | null): number {
+  return scaling?.type === 'yarn' ? scaling.attentionFactor : 1;
 }
 
 /**
  * cos/sin tables [B, 1, L, d] for integer positions [B, L] (HF: emb = cat(freqs, freqs)).
  * Broadcast over the head axis of [B, heads, L, d].
  */
-export function ropeCosSin(positions: tf.Tensor2D, invFreq: Float32Array): { cos: T4; sin: T4 } {
+export function ropeCosSin(positions: tf.Tensor2D, invFreq: Float32Array, attentionScale = 1): { cos: T4; sin: T4 } {
   return tf.tidy(() => {
     const [b, l] = positions.shape;
     const half = invFreq.length;
@@ -51,7 +90,8 @@ export function ropeCosSin(positions: tf.Tensor2D, invFreq: Float32Array): { cos
     const freqs = tf.mul(tf.reshape(tf.cast(positions, 'float32'), [b, l, 1]), inv); // [B, L, d/2]
     const emb = tf.concat([freqs, freqs], -1); // [B, L, d]
     const shape: [number, number, number, number] = [b, 1, l, 2 * half];
-    return { cos: tf.reshape(tf.cos(emb), shape) as T4, sin: tf.reshape(tf.sin(emb), shape) as T4 };
+    const scaled = (t: tf.Tensor) => (attentionScale === 1 ? t : tf.mul(t, attentionScale));
+    return { cos: tf.reshape(scaled(tf.cos(emb)), shape) as T4, sin: tf.reshape(scaled(tf.sin(emb)), shape) as T4 };
   });
 }
 

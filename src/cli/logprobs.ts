@@ -19,6 +19,9 @@ export const logprobsRowSchema = z.object({
 export type LogprobsRow = z.infer<typeof logprobsRowSchema>;
 
 export interface LogprobsResult {
+  /** Token ids of the prompt as scored (template rendered, special tokens added). */
+  prompt_tokens: number[];
+  /** Token ids of the completion; one log-prob each. */
   tokens: number[];
   token_strs: string[];
   logprobs: number[];
@@ -29,12 +32,17 @@ export interface LogprobsResult {
  * open assistant turn) and the completion separately, the completion without added special tokens.
  */
 export function encodePair(tokenizer: Tokenizer, row: LogprobsRow): { prompt: number[]; completion: number[] } {
-  const prompt =
-    typeof row.prompt === 'string'
-      ? tokenizer.encode(row.prompt, { addSpecialTokens: true })
-      : tokenizer.encode(tokenizer.applyChatTemplate(row.prompt, { addGenerationPrompt: true }));
-  return { prompt, completion: tokenizer.encode(row.completion) };
+  return { prompt: encodePrompt(tokenizer, row.prompt), completion: tokenizer.encode(row.completion) };
 }
+
+/** A prompt's ids: plain text with the tokenizer's usual special tokens, or chat messages through the template. */
+export function encodePrompt(tokenizer: Tokenizer, prompt: LogprobsRow['prompt']): number[] {
+  return typeof prompt === 'string'
+    ? tokenizer.encode(prompt, { addSpecialTokens: true })
+    : tokenizer.encode(tokenizer.applyChatTemplate(prompt, { addGenerationPrompt: true }));
+}
+
+export const promptSchema = logprobsRowSchema.shape.prompt;
 
 /** Parse JSONL text; errors name the file and line. */
 export function parseLogprobsInput(text: string, source: string): LogprobsRow[] {
@@ -73,6 +81,7 @@ export async function scoreCompletions(
     return e;
   });
   const out: LogprobsResult[] = encoded.map((e) => ({
+    prompt_tokens: e.prompt,
     tokens: e.completion,
     token_strs: e.completion.map((id) => tokenizer.decode([id])),
     logprobs: [],
@@ -115,7 +124,8 @@ const USAGE = `usage: rl logprobs --model DIR --input FILE.jsonl [--backend auto
 
 Each input line is {"prompt": string | [{"role", "content"}, ...], "completion": string}.
 Chat-message prompts are rendered with the model's chat template (assistant turn opened).
-Prints one line per input: {"tokens": [...], "token_strs": [...], "logprobs": [...]} for the completion's tokens.`;
+Prints one line per input: {"prompt_tokens": [...], "tokens": [...], "token_strs": [...], "logprobs": [...]}:
+the prompt's token ids as scored, then the completion's token ids, their text and their log-probs.`;
 
 export async function runLogprobs(argv: string[], write: (s: string) => void): Promise<void> {
   let values: Record<string, string | boolean | undefined>;

@@ -1,6 +1,7 @@
 // Every option of `rl train` in one zod schema: validation, defaults, types and help all come from here.
 // Names follow verl where verl has the option (algorithm.adv_estimator, actor.clip_ratio_high, ...).
 import { z } from 'zod';
+import { TRUNCATION_MODES } from '../data/truncation.js';
 
 const positiveInt = () => z.number().int().positive();
 
@@ -26,9 +27,11 @@ export const ModelSchema = z
 export const DataSchema = z
   .strictObject({
     train_files: z.string().default('src/data/demo/train.jsonl').describe('training problems (JSONL or verl-style parquet)'),
-    val_files: z.string().nullable().default('src/data/demo/test.jsonl').describe('held-out problems; null disables validation'),
+    val_files: z.string().nullable().default(null).describe('held-out problems for validation (none unless given)'),
     train_batch_size: positiveInt().default(8).describe('prompts per step'),
-    max_prompt_length: positiveInt().default(256).describe('prompts longer than this (tokens) are dropped at load, as verl filters them'),
+    max_prompt_length: positiveInt().default(512).describe('longest prompt in tokens (chat template rendered); longer ones: see filter_overlong_prompts, truncation'),
+    filter_overlong_prompts: z.boolean().default(false).describe('drop problems whose prompt exceeds max_prompt_length when the data is loaded (verl)'),
+    truncation: z.enum(TRUNCATION_MODES).default('error').describe('a prompt still over max_prompt_length: error stops the run; left keeps its last tokens, right its first, middle both ends (verl)'),
     max_response_length: positiveInt().default(96).describe('max new tokens per response'),
     on_bad_row: z.enum(['skip', 'fail']).default('skip').describe('what to do with a malformed data row'),
   })

@@ -11,6 +11,7 @@ import {
   readSafetensors,
   SINGLE_FILE,
   writeSafetensors,
+  WRITABLE_DTYPES,
   type TensorToWrite,
   type WritableDtype,
 } from './safetensors.js';
@@ -50,18 +51,30 @@ export interface LoadOptions extends TransformerOptions {
   onUnusedTensors?: (names: string[]) => void;
 }
 
-/** Load a Qwen2/Llama checkpoint directory (local path only). */
+/** The one storage dtype of the model's weights in the files, or null when they are mixed or not writable. */
+function storedDtype(headers: Map<string, { dtype: string }>, names: Iterable<string>): WritableDtype | null {
+  const seen = new Set<string>();
+  for (const n of names) seen.add(headers.get(n)!.dtype);
+  const [only] = seen;
+  return seen.size === 1 && (WRITABLE_DTYPES as readonly string[]).includes(only!) ? (only as WritableDtype) : null;
+}
+
+/**
+ * Load a Qwen2/Llama/Qwen3 checkpoint directory (local path only). Weights become float32 in memory; the
+ * config remembers their storage dtype, which savePretrained writes back by default (BF16 in, BF16 out).
+ */
 export function loadPretrained(dir: string, opts: LoadOptions = {}): Transformer {
-  const config = readModelConfig(dir);
-  const expected = expectedHfShapes(config);
+  const parsed = readModelConfig(dir);
+  const expected = expectedHfShapes(parsed);
   const headers = checkpointHeaders(dir);
   for (const [name, shape] of expected) {
     const h = headers.get(name);
-    if (!h) throw new Error(`${dir}: missing tensor "${name}" (${config.architecture}, ${config.numLayers} layers)`);
+    if (!h) throw new Error(`${dir}: missing tensor "${name}" (${parsed.architecture}, ${parsed.numLayers} layers)`);
     if (h.shape.length !== shape.length || h.shape.some((d, i) => d !== shape[i])) {
       throw new Error(`${path.basename(h.file)}: tensor "${name}" has shape [${h.shape}], expected [${shape}] from config.json`);
     }
   }
+  const config: ModelConfig = { ...parsed, dtype: storedDtype(headers, expected.keys()) ?? parsed.dtype };
   const unused = [...headers.keys()].filter(
     (n) => !expected.has(n) && !IGNORABLE.some((r) => r.test(n)) && !(n === 'lm_head.weight' && config.tieWordEmbeddings),
   );
@@ -105,25 +118,26 @@ export async function hfStateDict(model: Transformer): Promise<Map<string, Tenso
 export interface SaveOptions {
   /** Copy tokenizer files from here (those that exist among TOKENIZER_FILES). */
   tokenizerDir?: string;
-  /** Storage dtype of the weights (default F32; config.json's torch_dtype follows). */
+  /** Storage dtype of the weights (default: the source checkpoint's, else F32; config.json's dtype follows). */
   dtype?: WritableDtype;
-  /** Split into shards of at most this many bytes with model.safetensors.index.json (default: one file). */
+  /** Split into shards of at most this many bytes with model.safetensors.index.json (default: transformers' 50 GB). */
   maxShardBytes?: number;
 }
 
-const TORCH_DTYPE: Record<WritableDtype, string> = { F32: 'float32', F16: 'float16', BF16: 'bfloat16' };
+/** transformers' save_pretrained default max_shard_size ("50GB", decimal). */
+export const DEFAULT_MAX_SHARD_BYTES = 50e9;
 
 /** Write config.json + safetensors (+ tokenizer files) to `dir` atomically (temp dir + rename). */
 export async function savePretrained(model: Transformer, dir: string, opts: SaveOptions = {}): Promise<void> {
-  const dtype = opts.dtype ?? 'F32';
+  const dtype = opts.dtype ?? model.config.dtype ?? 'F32';
   const state = await hfStateDict(model); // read before touching the file system: a failed read leaves nothing behind
   const parent = path.dirname(path.resolve(dir));
   fs.mkdirSync(parent, { recursive: true });
   const tmp = fs.mkdtempSync(path.join(parent, `.${path.basename(dir)}.tmp-`));
   try {
-    const cfg = { ...toHfConfigJson(model.config), torch_dtype: TORCH_DTYPE[dtype] };
+    const cfg = toHfConfigJson(model.config, dtype);
     fs.writeFileSync(path.join(tmp, 'config.json'), JSON.stringify(cfg, null, 2) + '\n');
-    writeWeights(state, tmp, dtype, opts.maxShardBytes);
+    writeWeights(state, tmp, dtype, opts.maxShardBytes ?? DEFAULT_MAX_SHARD_BYTES);
     if (opts.tokenizerDir) {
       let copied = 0;
       for (const f of TOKENIZER_FILES) {
@@ -142,17 +156,18 @@ export async function savePretrained(model: Transformer, dir: string, opts: Save
   }
 }
 
-function writeWeights(state: Map<string, TensorToWrite>, dir: string, dtype: WritableDtype, maxShardBytes?: number): void {
+/** One file, or shards in state-dict order with an index shaped like transformers' (total_size, total_parameters). */
+function writeWeights(state: Map<string, TensorToWrite>, dir: string, dtype: WritableDtype, maxShardBytes: number): void {
   const bytesPer = dtype === 'F32' ? 4 : 2;
   const total = [...state.values()].reduce((a, t) => a + t.data.length * bytesPer, 0);
-  if (!maxShardBytes || total <= maxShardBytes) {
+  if (total <= maxShardBytes) {
     writeSafetensors(path.join(dir, SINGLE_FILE), state, { dtype, metadata: { format: 'pt' } });
     return;
   }
   const shards: Map<string, TensorToWrite>[] = [];
   let cur = new Map<string, TensorToWrite>();
   let curBytes = 0;
-  for (const name of [...state.keys()].sort()) {
+  for (const name of state.keys()) {
     const t = state.get(name)!;
     const b = t.data.length * bytesPer;
     if (curBytes > 0 && curBytes + b > maxShardBytes) {
@@ -171,7 +186,10 @@ function writeWeights(state: Map<string, TensorToWrite>, dir: string, dtype: Wri
     writeSafetensors(path.join(dir, file), s, { dtype, metadata: { format: 'pt' } });
     for (const name of s.keys()) weightMap[name] = file;
   });
-  fs.writeFileSync(path.join(dir, INDEX_FILE), JSON.stringify({ metadata: { total_size: total }, weight_map: weightMap }, null, 2) + '\n');
+  const params = [...state.values()].reduce((a, t) => a + t.data.length, 0);
+  const sortedMap = Object.fromEntries(Object.entries(weightMap).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  const index = { metadata: { total_parameters: params, total_size: total }, weight_map: sortedMap };
+  fs.writeFileSync(path.join(dir, INDEX_FILE), JSON.stringify(index, null, 2) + '\n');
 }
 
 /** Move `tmp` to `dir`, replacing an existing `dir` (the old one is renamed away first, then removed). */

@@ -1,4 +1,4 @@
-// The Qwen2/Llama decoder-only transformer on tfjs ops and the fused kernels.
+// The Qwen2/Llama/Qwen3 decoder-only transformer on tfjs ops and the fused kernels.
 // Weights are tf.Variables named as in Hugging Face checkpoints. Linear weights (HF [out, in]) and
 // lm_head (HF [V, H]) are kept TRANSPOSED ([in, out], [H, V]) so every forward matmul is a plain one
 // (on wasm transpose flags are 10–70x slower); hf.ts transposes back when saving.
@@ -11,6 +11,7 @@ import {
   linear,
   MASKED,
   rmsNorm,
+  ropeAttentionScale,
   ropeCosSin,
   ropeInvFreq,
   swiglu,
@@ -55,6 +56,10 @@ export function expectedHfShapes(cfg: ModelConfig): Map<string, number[]> {
       m.set(p + 'self_attn.k_proj.bias', [kvOut]);
       m.set(p + 'self_attn.v_proj.bias', [kvOut]);
     }
+    if (cfg.qkNorm) {
+      m.set(p + 'self_attn.q_norm.weight', [cfg.headDim]);
+      m.set(p + 'self_attn.k_norm.weight', [cfg.headDim]);
+    }
     m.set(p + 'self_attn.o_proj.weight', [h, qOut]);
     if (cfg.oBias) m.set(p + 'self_attn.o_proj.bias', [h]);
     m.set(p + 'post_attention_layernorm.weight', [h]);
@@ -80,6 +85,9 @@ interface LayerWeights {
   qb?: tf.Variable;
   kb?: tf.Variable;
   vb?: tf.Variable;
+  /** Qwen3's per-head RMSNorm weights of q and k [headDim]. */
+  qNorm?: tf.Variable;
+  kNorm?: tf.Variable;
   o: tf.Variable;
   ob?: tf.Variable;
   postNorm: tf.Variable;
@@ -112,7 +120,9 @@ export class Transformer implements Policy, Decoder {
   readonly vocabSize: number;
   private readonly weights = new Map<string, tf.Variable>();
   private readonly layers: LayerWeights[] = [];
+  /** inv_freq for sequences within max_position_embeddings (dynamic RoPE recomputes it beyond). */
   private readonly invFreq: Float32Array;
+  private readonly ropeScale: number;
   private tokenizer?: Tokenizer;
   private readonly logProbChunkSize?: number;
   private readonly kvCacheChunk: number;
@@ -131,6 +141,7 @@ export class Transformer implements Policy, Decoder {
     this.logProbChunkSize = opts.logProbChunkSize;
     this.kvCacheChunk = opts.kvCacheChunk ?? DEFAULT_KV_CHUNK;
     this.invFreq = ropeInvFreq(config.headDim, config.ropeTheta, config.ropeScaling);
+    this.ropeScale = ropeAttentionScale(config.ropeScaling);
     const trainable = opts.trainable ?? true;
     const expected = expectedHfShapes(config);
     for (const name of internalWeights.keys()) {
@@ -155,6 +166,8 @@ export class Transformer implements Policy, Decoder {
         qb: w('self_attn.q_proj.bias'),
         kb: w('self_attn.k_proj.bias'),
         vb: w('self_attn.v_proj.bias'),
+        qNorm: w('self_attn.q_norm.weight'),
+        kNorm: w('self_attn.k_norm.weight'),
         o: w('self_attn.o_proj.weight')!,
         ob: w('self_attn.o_proj.bias'),
         postNorm: w('post_attention_layernorm.weight')!,
@@ -210,20 +223,44 @@ export class Transformer implements Policy, Decoder {
     return this.tiedHeadCache.head;
   }
 
+  /**
+   * cos/sin for positions [B, L]. `bound` is an upper bound of the highest position + 1: dynamic RoPE changes
+   * only beyond max_position_embeddings, where the exact highest position is read (transformers: max(position_ids) + 1).
+   */
+  private rope(positions: T2, bound: number): { cos: T4; sin: T4 } {
+    const s = this.config.ropeScaling;
+    let inv = this.invFreq;
+    if (s?.type === 'dynamic' && bound > s.maxPositionEmbeddings) {
+      const top = tf.max(positions);
+      const seqLen = (top.dataSync()[0] ?? 0) + 1;
+      top.dispose();
+      inv = ropeInvFreq(this.config.headDim, this.config.ropeTheta, s, seqLen);
+    }
+    return ropeCosSin(positions, inv, this.ropeScale);
+  }
+
+  /** Projection of q or k, with Qwen3's per-head RMSNorm (over headDim, before RoPE). */
+  private qk(h: T2, w: tf.Variable, b: tf.Variable | undefined, norm: tf.Variable | undefined): T2 {
+    const y = linear(h, w as T2, b as T1 | undefined);
+    if (!norm) return y;
+    const d = this.config.headDim;
+    return tf.reshape(rmsNorm(tf.reshape(y, [-1, d]) as T2, norm as T1, this.config.rmsNormEps), y.shape) as T2;
+  }
+
   /** The transformer stack on [B, L] ids; positions [B, L] and the key mask [B, L] (1 = real token) are given. */
   private runStack(ids: T2, positions: T2, keyMask: T2, keepKv: boolean): StackOutput {
     const cfg = this.config;
     const [bsz, len] = ids.shape;
     const d = cfg.headDim;
-    const { cos, sin } = ropeCosSin(positions, this.invFreq);
+    const { cos, sin } = this.rope(positions, len);
     let x = embeddingLookup(this.w('model.embed_tokens.weight') as T2, tf.reshape(tf.cast(ids, 'int32'), [-1]) as T1);
     const keys: T4[] = [];
     const values: T4[] = [];
     const heads = (t: T2, n: number) => tf.transpose(tf.reshape(t, [bsz, len, n, d]), [0, 2, 1, 3]) as T4;
     for (const lw of this.layers) {
       const h = rmsNorm(x, lw.inputNorm as T1, cfg.rmsNormEps);
-      const q = applyRope(heads(linear(h, lw.q as T2, lw.qb as T1 | undefined), cfg.numHeads), cos, sin);
-      const k = applyRope(heads(linear(h, lw.k as T2, lw.kb as T1 | undefined), cfg.numKvHeads), cos, sin);
+      const q = applyRope(heads(this.qk(h, lw.q, lw.qb, lw.qNorm), cfg.numHeads), cos, sin);
+      const k = applyRope(heads(this.qk(h, lw.k, lw.kb, lw.kNorm), cfg.numKvHeads), cos, sin);
       const v = heads(linear(h, lw.v as T2, lw.vb as T1 | undefined), cfg.numKvHeads);
       if (keepKv) {
         keys.push(k);
@@ -335,15 +372,15 @@ export class Transformer implements Policy, Decoder {
     const out = tf.tidy(() => {
       const keyBias = tf.concat([cache.keyBias, tf.zeros([bsz, 1])], 1) as T2; // the new token is real
       const bias = tf.reshape(keyBias, [bsz, 1, keyBias.shape[1]]) as T3;
-      const { cos, sin } = ropeCosSin(cache.nextPos, this.invFreq);
+      const { cos, sin } = this.rope(cache.nextPos, cache.length + 1);
       let x = embeddingLookup(this.w('model.embed_tokens.weight') as T2, tf.reshape(tf.cast(ids, 'int32'), [-1]) as T1);
       const heads = (t: T2, n: number) => tf.reshape(t, [bsz, n, 1, d]) as T4;
       const lastK: T4[] = [];
       const lastV: T4[] = [];
       this.layers.forEach((lw, i) => {
         const h = rmsNorm(x, lw.inputNorm as T1, cfg.rmsNormEps);
-        const q = applyRope(heads(linear(h, lw.q as T2, lw.qb as T1 | undefined), cfg.numHeads), cos, sin);
-        const k = applyRope(heads(linear(h, lw.k as T2, lw.kb as T1 | undefined), cfg.numKvHeads), cos, sin);
+        const q = applyRope(heads(this.qk(h, lw.q, lw.qb, lw.qNorm), cfg.numHeads), cos, sin);
+        const k = applyRope(heads(this.qk(h, lw.k, lw.kb, lw.kNorm), cfg.numKvHeads), cos, sin);
         const v = heads(linear(h, lw.v as T2, lw.vb as T1 | undefined), cfg.numKvHeads);
         // k [B, Hkv, 1, d] → [B, Hkv, d, 1] is a reshape (one position).
         const chunks = cache.extended(i, tf.reshape(k, [bsz, cfg.numKvHeads, d, 1]) as T4, v);

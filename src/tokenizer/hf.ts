@@ -1,5 +1,7 @@
-// Hugging Face tokenizers from a LOCAL model directory through @huggingface/transformers.
-// Remote loading is switched off before every load: a missing file is an error, never a download.
+// Hugging Face tokenizers from a LOCAL model directory through @huggingface/transformers. The files are read
+// here (never downloaded) and resolved as transformers 5 resolves them: chat_template.jinja over the
+// tokenizer_config.json entry, the tokenizer class from tokenizer_config.json with transformers 5's generic
+// classes (TokenizersBackend, PreTrainedTokenizerFast) meaning "just tokenizer.json".
 import fs from 'node:fs';
 import path from 'node:path';
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
@@ -34,7 +36,7 @@ export class HfTokenizer implements Tokenizer {
 
   applyChatTemplate(messages: ChatMessage[], opts?: { addGenerationPrompt?: boolean }): string {
     if (!(this.inner as unknown as { chat_template?: unknown }).chat_template) {
-      throw new Error(`tokenizer in ${this.dir} has no chat_template (tokenizer_config.json)`);
+      throw new Error(`tokenizer in ${this.dir} has no chat template (neither ${CHAT_TEMPLATE_FILE} nor tokenizer_config.json's chat_template)`);
     }
     const out = this.inner.apply_chat_template(messages.map((m) => ({ role: m.role, content: m.content })), {
       tokenize: false,
@@ -45,23 +47,53 @@ export class HfTokenizer implements Tokenizer {
   }
 }
 
-/** Load tokenizer.json + tokenizer_config.json from a local directory. No network, ever. */
+export const CHAT_TEMPLATE_FILE = 'chat_template.jinja';
+
+/** Class names that add nothing to tokenizer.json (transformers 5 writes TokenizersBackend). */
+const GENERIC_CLASSES = new Set(['TokenizersBackend', 'PreTrainedTokenizerFast', 'PreTrainedTokenizer', 'PreTrainedTokenizerBase']);
+
+function readJson(file: string): Record<string, unknown> {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch (e) {
+    throw new Error(`${file}: invalid JSON (${(e as Error).message})`);
+  }
+}
+
+/**
+ * tokenizer_config.json with the chat template transformers would use: chat_template.jinja takes priority over
+ * the config's chat_template (transformers' PreTrainedTokenizerBase.from_pretrained). A missing
+ * tokenizer_config.json is an empty one, as in transformers.
+ */
+export function resolveTokenizerConfig(dir: string): Record<string, unknown> {
+  const cfgFile = path.join(dir, 'tokenizer_config.json');
+  const config = fs.existsSync(cfgFile) ? readJson(cfgFile) : {};
+  const jinja = path.join(dir, CHAT_TEMPLATE_FILE);
+  if (fs.existsSync(jinja)) config.chat_template = fs.readFileSync(jinja, 'utf8');
+  return config;
+}
+
+/** Load tokenizer.json (+ tokenizer_config.json, chat_template.jinja) from a local directory. No network, ever. */
 export async function loadHfTokenizer(dir: string): Promise<HfTokenizer> {
   const abs = path.resolve(dir);
   if (!fs.existsSync(abs) || !fs.statSync(abs).isDirectory()) {
     throw new Error(`tokenizer directory not found: ${abs}`);
   }
-  for (const f of ['tokenizer.json', 'tokenizer_config.json']) {
-    if (!fs.existsSync(path.join(abs, f))) throw new Error(`tokenizer file missing: ${path.join(abs, f)}`);
-  }
+  const jsonFile = path.join(abs, 'tokenizer.json');
+  if (!fs.existsSync(jsonFile)) throw new Error(`tokenizer file missing: ${jsonFile}`);
+  const tokenizerJson = readJson(jsonFile);
+  const config = resolveTokenizerConfig(abs);
   // Imported lazily: the package loads onnxruntime-node's native addon, which may be loaded by one thread only
   // (a second thread gets "Module did not self-register"), so rollout workers must never import it.
-  const { AutoTokenizer, env } = await import('@huggingface/transformers');
-  env.allowRemoteModels = false;
-  env.allowLocalModels = true;
-  env.useFSCache = false;
-  env.useBrowserCache = false;
-  // An absolute path is not a valid hub model id, so transformers.js reads it as is (not under env.localModelPath).
-  const inner = await AutoTokenizer.from_pretrained(abs, { local_files_only: true });
-  return new HfTokenizer(inner, abs);
+  const { AutoTokenizer, PreTrainedTokenizer } = await import('@huggingface/transformers');
+  const name = typeof config.tokenizer_class === 'string' ? config.tokenizer_class.replace(/Fast$/, '') : 'PreTrainedTokenizer';
+  const mapping = (AutoTokenizer as unknown as { TOKENIZER_CLASS_MAPPING: Record<string, typeof PreTrainedTokenizer> }).TOKENIZER_CLASS_MAPPING;
+  let cls = mapping[name];
+  if (!cls) {
+    if (!GENERIC_CLASSES.has(name) && !GENERIC_CLASSES.has(String(config.tokenizer_class))) {
+      console.warn(`${abs}: tokenizer_class "${String(config.tokenizer_class)}" has no transformers.js class; using tokenizer.json as is`);
+    }
+    cls = PreTrainedTokenizer;
+  }
+  return new HfTokenizer(new cls(tokenizerJson, config), abs);
 }

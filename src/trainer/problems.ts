@@ -1,6 +1,7 @@
 // Problems for the run: load both splits, render and encode prompts, and the seeded batch order.
 import type { TrainConfig } from '../config/schema.js';
 import { batchIndices as dataBatchIndices, loadProblems, type Problem } from '../data/index.js';
+import { keptIndices, truncatePrompt, type Truncation } from '../data/truncation.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
 
 export async function loadSplits(cfg: TrainConfig, log: (m: string) => void): Promise<{ train: Problem[]; val: Problem[] | null }> {
@@ -17,15 +18,28 @@ export async function loadSplits(cfg: TrainConfig, log: (m: string) => void): Pr
   return { train, val };
 }
 
-/** Chat-template each prompt and encode it; prompts over maxPromptLength tokens are an error naming the problem. */
-export function encodePrompts(problems: Problem[], tokenizer: Tokenizer, maxPromptLength: number, _log: (m: string) => void): number[][] {
-  return problems.map((p) => {
-    const ids = tokenizer.encode(tokenizer.applyChatTemplate(p.prompt, { addGenerationPrompt: true }));
-    if (ids.length > maxPromptLength) {
-      throw new Error(`problem ${p.id}: prompt has ${ids.length} tokens > data.max_prompt_length=${maxPromptLength}`);
-    }
-    return ids;
-  });
+function renderIds(p: Problem, tokenizer: Tokenizer): number[] {
+  return tokenizer.encode(tokenizer.applyChatTemplate(p.prompt, { addGenerationPrompt: true }));
+}
+
+/** Chat-template each prompt and encode it; prompts over maxPromptLength tokens are cut by `truncation` (verl). */
+export function encodePrompts(problems: Problem[], tokenizer: Tokenizer, maxPromptLength: number, truncation: Truncation = 'error'): number[][] {
+  return problems.map((p) => truncatePrompt(renderIds(p, tokenizer), maxPromptLength, truncation, `problem ${p.id}`));
+}
+
+/** verl's filter_overlong_prompts at load: the problems whose rendered prompt fits max_prompt_length (all when off). */
+export function filterOverlong(
+  problems: Problem[],
+  tokenizer: Tokenizer,
+  data: Pick<TrainConfig['data'], 'max_prompt_length' | 'filter_overlong_prompts'>,
+  split: string,
+  log: (m: string) => void,
+): Problem[] {
+  if (!data.filter_overlong_prompts) return problems;
+  const kept = keptIndices(problems.map((p) => renderIds(p, tokenizer).length), data.max_prompt_length, true).map((i) => problems[i]!);
+  if (kept.length < problems.length) log(`data: ${problems.length - kept.length} ${split} prompts over data.max_prompt_length=${data.max_prompt_length} tokens dropped (data.filter_overlong_prompts)`);
+  if (kept.length === 0) throw new Error(`every ${split} prompt is longer than data.max_prompt_length=${data.max_prompt_length} tokens`);
+  return kept;
 }
 
 /** Problem indices of step `step` (1-based): seeded per-epoch permutations, a pure function of the step (resume-safe). */

@@ -15,7 +15,7 @@ import { AdamW, clipByGlobalNorm, learningRate } from './optimizer.js';
 import { loadLatestCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { MetricsLog, summarize, type Metrics } from './metrics_log.js';
 import { Progress } from './progress.js';
-import { batchIndices, encodePrompts, loadSplits } from './problems.js';
+import { batchIndices, encodePrompts, filterOverlong, loadSplits } from './problems.js';
 import { buildPolicy, loadReferencePolicy, type PolicyBundle } from './policy_factory.js';
 import { judgeAll } from './judge.js';
 import { disposeBatch, padRollouts, tokenLevelScores } from './rollout_batch.js';
@@ -50,11 +50,13 @@ export async function train(cfg: TrainConfig, log: (msg: string) => void = conso
   fs.rmSync(path.join(runDir, 'done.json'), { force: true });
   const metricsLog = new MetricsLog(path.join(runDir, 'metrics.jsonl'));
 
-  const { train: trainSet, val: valSet } = await loadSplits(cfg, log);
+  const splits = await loadSplits(cfg, log);
   const bundle: PolicyBundle = await buildPolicy(cfg, ckpt?.modelDir ?? null);
   const { policy, tokenizer } = bundle;
   log(`policy: ${bundle.description}`);
-  const trainPrompts = encodePrompts(trainSet, tokenizer, cfg.data.max_prompt_length, log);
+  const trainSet = filterOverlong(splits.train, tokenizer, cfg.data, 'training', log);
+  const valSet = splits.val && filterOverlong(splits.val, tokenizer, cfg.data, 'validation', log);
+  const trainPrompts = encodePrompts(trainSet, tokenizer, cfg.data.max_prompt_length, cfg.data.truncation);
 
   let startStep = 0;
   const wallBefore = ckpt?.wallS ?? 0;
@@ -287,7 +289,11 @@ async function trainStep(step: number, c: StepContext): Promise<Metrics> {
     }
     return { advantages: out.advantages, returns: out.returns, tokenLevelRewards: out.tokenLevelRewards, klMetrics: km };
   });
-  Object.assign(m, klMetrics, await maskedSummaries({ advantages, returns, rewards: tokenLevelRewards }, responseMask));
+  Object.assign(m, klMetrics, await maskedSummaries({ advantages, returns }, responseMask));
+  // verl's critic/rewards/*: each sequence's token-level rewards summed (the score, minus KL when in the reward).
+  const seqRewards = tokenLevelRewards.sum(1);
+  Object.assign(m, summarize('critic/rewards', Array.from(await seqRewards.data())));
+  seqRewards.dispose();
 
   // 7. PPO epochs over mini-batches, micro-batches accumulate gradients.
   const tUpdate = Date.now();

@@ -5,6 +5,7 @@ import type { SandboxProvider } from '../../sandbox/contract.js';
 import { passAtK } from '../algos/index.js';
 import type { Metrics } from './metrics_log.js';
 import type { PolicyBundle } from './policy_factory.js';
+import type { Truncation } from '../data/truncation.js';
 import { encodePrompts } from './problems.js';
 import { judgeAll } from './judge.js';
 
@@ -12,11 +13,11 @@ export async function evaluatePassAtK(
   bundle: PolicyBundle,
   problems: Problem[],
   sandbox: SandboxProvider,
-  opts: { n: number; temperature: number; maxNewTokens: number; maxPromptLength: number; seed: number },
+  opts: { n: number; temperature: number; maxNewTokens: number; maxPromptLength: number; truncation?: Truncation; seed: number },
   cfg: Pick<TrainConfig, 'reward' | 'sandbox'>,
   log: (m: string) => void = () => {},
 ): Promise<{ passAt: number[]; meanScore: number; perProblemCorrect: number[] }> {
-  const prompts = encodePrompts(problems, bundle.tokenizer, opts.maxPromptLength, log);
+  const prompts = encodePrompts(problems, bundle.tokenizer, opts.maxPromptLength, opts.truncation);
   const gen = await bundle.generate(prompts, opts.n, {
     maxNewTokens: opts.maxNewTokens,
     temperature: opts.temperature,
@@ -39,7 +40,7 @@ export async function validate(bundle: PolicyBundle, problems: Problem[], sandbo
     bundle,
     subset,
     sandbox,
-    { n: cfg.trainer.val_n, temperature: cfg.trainer.val_temperature, maxNewTokens: cfg.data.max_response_length, maxPromptLength: cfg.data.max_prompt_length, seed },
+    { n: cfg.trainer.val_n, temperature: cfg.trainer.val_temperature, maxNewTokens: cfg.data.max_response_length, maxPromptLength: cfg.data.max_prompt_length, truncation: cfg.data.truncation, seed },
     cfg,
   );
   const m: Metrics = { 'val/score/mean': r.meanScore };

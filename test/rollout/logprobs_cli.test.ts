@@ -40,7 +40,7 @@ describe('rl logprobs', () => {
     await runLogprobs(['--model', dir, '--input', input, '--backend', 'wasm', '--batch-size', '2'], (s) => (printed += s));
     const out = printed.trim().split('\n').map((l) => JSON.parse(l) as LogprobsResult);
     expect(out.length).toBe(4);
-    expect(out[3]).toEqual({ tokens: [], token_strs: [], logprobs: [] });
+    expect(out[3]).toMatchObject({ tokens: [], token_strs: [], logprobs: [] });
 
     const tok = await loadHfTokenizer(dir);
     const cfg = readModelConfig(dir);
@@ -51,6 +51,7 @@ describe('rl logprobs', () => {
       const prompt = typeof r.prompt === 'string' ? tok.encode(r.prompt) : tok.encode(tok.applyChatTemplate(r.prompt as never, { addGenerationPrompt: true }));
       const completion = tok.encode(r.completion);
       expect(out[i]!.tokens).toEqual(completion);
+      expect(out[i]!.prompt_tokens).toEqual(prompt);
       expect(out[i]!.token_strs.join('')).toBe(r.completion);
       const seq = [...prompt, ...completion];
       const logits = referenceLogits(cfg, w, seq, seq.map(() => 1));
