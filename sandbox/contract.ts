@@ -37,7 +37,8 @@ export interface CaseResult {
   skipped?: boolean;
 }
 
-export type Language = 'python' | 'cpp' | 'nodejs' | 'bash';
+/** Languages of /run_code (SandboxFusion's names); pytest runs the code as a pytest test module. */
+export type Language = 'python' | 'pytest' | 'cpp' | 'nodejs' | 'typescript' | 'java' | 'go' | 'rust' | 'bash';
 
 export interface JudgeRequest {
   code: string;
@@ -69,7 +70,8 @@ export interface RunCodeRequest {
   run_timeout?: number;
   compile_timeout?: number;
   memory_limit_MB?: number;
-  files?: Record<string, string>;
+  /** path → base64 content; relative to the working directory, or absolute under /tmp or /mnt. null: skipped. */
+  files?: Record<string, string | null>;
   fetch_files?: string[];
 }
 export interface CommandResult {
@@ -85,6 +87,8 @@ export interface RunCodeResponse {
   compile_result: CommandResult | null;
   run_result: CommandResult | null;
   files: Record<string, string>;
+  /** Which executor ran it (SandboxFusion: the pod name, null outside Kubernetes). */
+  executor_pod_name?: string | null;
 }
 
 export interface SandboxProvider {

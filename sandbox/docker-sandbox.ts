@@ -27,7 +27,11 @@ export interface DockerSandboxOptions {
   poolSize?: number;
   /** Default memory limit of a program in MB (default 512); a request's memoryMB overrides it. */
   memoryMB?: number;
+  /** /tmp tmpfs, MB (default 128: sources, binaries, the Go/Java/Rust compilers' scratch files). */
   tmpfsMB?: number;
+  /** /mnt tmpfs, MB (default 32). */
+  mntTmpfsMB?: number;
+  /** Processes + threads per container (default 256: a JVM or the Go toolchain runs dozens of threads). */
   pidsLimit?: number;
   cpus?: number;
   startParallelism?: number;
@@ -65,8 +69,9 @@ export class DockerSandbox implements SandboxProvider {
       image,
       size: opts.poolSize ?? concurrency + 1,
       memoryMB: (opts.memoryMB ?? DEFAULT_MEMORY_MB) + HARNESS_OVERHEAD_MB,
-      tmpfsMB: opts.tmpfsMB ?? 64,
-      pidsLimit: opts.pidsLimit ?? 128,
+      tmpfsMB: opts.tmpfsMB ?? 128,
+      mntTmpfsMB: opts.mntTmpfsMB ?? 32,
+      pidsLimit: opts.pidsLimit ?? 256,
       cpus: opts.cpus ?? 1,
       startParallelism: opts.startParallelism ?? 2,
     });

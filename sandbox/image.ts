@@ -8,40 +8,76 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { connectDocker, pingDocker } from './docker-client.js';
-import { harnessPath } from './paths.js';
+import { packageRoot } from './paths.js';
 
-/** Bump `version` to force a rebuild when something outside these fields changes. */
+/**
+ * Debian packages per language of /run_code. Bump `version` to force a rebuild when something outside
+ * these fields changes. python carries what benchmark prompts and competitive-programming solutions
+ * import (SandboxFusion's HumanEval header imports numpy; its isolation tests use requests).
+ */
 export const IMAGE_RECIPE = {
-  version: 1,
+  version: 2,
   suite: 'bookworm',
   variant: 'minbase',
-  // python3 first; g++ (~200 MB) and nodejs (~70 MB) make cpp/nodejs available. bash is in minbase.
-  packages: ['python3', 'g++', 'nodejs'],
+  // apt inside the rootfs sees exactly these suites (point releases and security fixes included).
+  suites: ['bookworm', 'bookworm-updates', 'bookworm-security'],
+  packages: {
+    python: ['python3', 'python3-numpy', 'python3-scipy', 'python3-sympy', 'python3-pandas', 'python3-sortedcontainers', 'python3-requests'],
+    pytest: ['python3-pytest'],
+    cpp: ['g++'],
+    nodejs: ['nodejs', 'node-lodash'],
+    typescript: ['node-typescript'],
+    java: ['default-jdk-headless', 'libjavatuples-java'],
+    go: ['golang-go'],
+    rust: ['rustc'],
+    bash: [], // in minbase
+  },
 } as const;
 
 export const IMAGE_REPO = 'rl-sandbox';
 const BASE_REPO = 'rl-sandbox-base';
 const DEFAULT_MIRROR = 'http://deb.debian.org/debian';
+const DEFAULT_SECURITY_MIRROR = 'http://deb.debian.org/debian-security';
 
-// Paths removed from the debootstrap tree: apt caches/lists, docs, man pages, locales (~230 MB).
+// Paths removed from the rootfs: apt caches/lists, docs, man pages, locales, the JDK's jmods (only jlink
+// reads them, ~75 MB).
 const STRIP_PATHS = [
   'var/cache/apt', 'var/lib/apt/lists', 'usr/share/doc', 'usr/share/man', 'usr/share/info',
-  'usr/share/locale', 'usr/share/lintian', 'var/log', 'var/cache/debconf',
+  'usr/share/locale', 'usr/share/lintian', 'var/log', 'var/cache/debconf', 'usr/lib/jvm/java-17-openjdk-amd64/jmods',
 ];
+
+/** Files of sandbox/ copied into the image next to the harness (all of them hash into the tag). */
+const RUNTIME_FILES = ['harness.py', 'ts-transpile.cjs'];
 
 export function dockerfileText(baseTag: string): string {
   return [
     `FROM ${baseTag}`,
-    'COPY harness.py /opt/rl/harness.py',
-    // minbase has no useradd; the user only needs a name for tools that look it up.
+    ...RUNTIME_FILES.map((f) => `COPY ${f} /opt/rl/${f}`),
+    // minbase has no useradd; the user only needs a name for tools that look it up. /etc/hosts for runs
+    // outside Docker's own (which it mounts over it). /mnt: Docker copies the directory's mode onto the
+    // tmpfs mounted there, so it must be world-writable (sticky) in the image.
     "RUN echo 'sandbox:x:1000:1000:sandbox:/tmp:/bin/sh' >> /etc/passwd && echo 'sandbox:x:1000:' >> /etc/group" +
-      ' && python3 -m compileall -q /opt/rl && chmod -R a+rX /opt/rl',
-    'ENV RL_SANDBOX_CONTAINER=1 RL_WORKDIR=/tmp/work HOME=/tmp LANG=C.UTF-8 PYTHONDONTWRITEBYTECODE=1',
+      " && printf '127.0.0.1\\tlocalhost\\n::1\\tlocalhost ip6-localhost ip6-loopback\\n' > /etc/hosts" +
+      ' && mkdir -p /mnt && chmod 1777 /mnt && python3 -m compileall -q /opt/rl && chmod -R a+rX /opt/rl',
+    // Compilers write caches under HOME; HOME and the caches live on the /tmp tmpfs. GOPROXY=off: no network
+    // anyway, fail at once instead of timing out. NODE_PATH: Debian's node-* modules (lodash) for require().
+    'ENV RL_SANDBOX_CONTAINER=1 RL_WORKDIR=/tmp/work HOME=/tmp LANG=C.UTF-8 PYTHONDONTWRITEBYTECODE=1 \\',
+    '    GOCACHE=/tmp/.cache/go-build GOPATH=/tmp/go GOPROXY=off GOFLAGS=-buildvcs=false GO111MODULE=auto \\',
+    '    NODE_PATH=/usr/share/nodejs:/usr/lib/nodejs CARGO_HOME=/tmp/.cargo',
     'USER 1000:1000',
     'WORKDIR /tmp',
     `CMD ["python3", "-c", "import sys; sys.path.insert(0, '/opt/rl'); import harness; harness.main()"]`,
     '',
   ].join('\n');
+}
+
+function runtimeFile(name: string): string {
+  return join(packageRoot(), 'sandbox', name);
+}
+
+/** Every Debian package the recipe installs on top of minbase. */
+export function recipePackages(): string[] {
+  return [...new Set(Object.values(IMAGE_RECIPE.packages).flat())].sort();
 }
 
 function shortHash(...parts: string[]): string {
@@ -57,7 +93,7 @@ export function baseImageTag(): string {
 /** The image the runner uses; changes whenever the recipe, the Dockerfile or the harness changes. */
 export function sandboxImageTag(): string {
   const base = baseImageTag();
-  return `${IMAGE_REPO}:v${IMAGE_RECIPE.version}-${shortHash(base, dockerfileText(base), readFileSync(harnessPath(), 'utf8'))}`;
+  return `${IMAGE_REPO}:v${IMAGE_RECIPE.version}-${shortHash(base, dockerfileText(base), ...RUNTIME_FILES.map((f) => readFileSync(runtimeFile(f), 'utf8')))}`;
 }
 
 export async function imageExists(docker: Docker, tag: string): Promise<boolean> {
@@ -111,18 +147,44 @@ export async function buildSandboxImage(opts: BuildOptions = {}): Promise<BuildR
 
 async function buildBaseImage(docker: Docker, tag: string, mirror: string, log: (l: string) => void): Promise<void> {
   if (process.getuid && process.getuid() !== 0) {
-    throw new Error('building the sandbox base image needs root (debootstrap); run `rl sandbox build` as root');
+    throw new Error('building the sandbox base image needs root (debootstrap, chroot); run `rl sandbox build` as root');
   }
   const debootstrap = findCommand('debootstrap');
   if (!debootstrap) {
     throw new Error('debootstrap is not installed: run `bash .ci/docker.sh` or `apt-get install debootstrap`');
   }
   const dir = mkdtempSync(join(tmpdir(), 'rl-sandbox-rootfs-'));
+  let procMounted = false;
   try {
-    const include = IMAGE_RECIPE.packages.join(',');
-    log(`debootstrap --variant=${IMAGE_RECIPE.variant} --include=${include} ${IMAGE_RECIPE.suite} (${mirror}) ...`);
-    await run(debootstrap, [`--variant=${IMAGE_RECIPE.variant}`, `--include=${include}`, IMAGE_RECIPE.suite, dir, mirror]);
-    for (const p of STRIP_PATHS) {
+    let t = performance.now();
+    const lap = () => {
+      const s = ((performance.now() - t) / 1000).toFixed(0);
+      t = performance.now();
+      return `${s} s`;
+    };
+    log(`debootstrap --variant=${IMAGE_RECIPE.variant} ${IMAGE_RECIPE.suite} (${mirror}) ...`);
+    await run(debootstrap, [`--variant=${IMAGE_RECIPE.variant}`, IMAGE_RECIPE.suite, dir, mirror]);
+    log(`debootstrap done (${lap()})`);
+    // The language packages go in with apt inside the rootfs: parallel downloads, one dpkg run, and the
+    // -updates/-security suites that debootstrap alone cannot add.
+    writeFileSync(join(dir, 'etc/apt/sources.list'), aptSources(mirror));
+    writeFileSync(join(dir, 'etc/apt/apt.conf.d/90rl'), 'APT::Install-Recommends "false";\nAPT::Install-Suggests "false";\nAcquire::Retries "3";\n');
+    writeFileSync(join(dir, 'etc/dpkg/dpkg.cfg.d/90rl-unsafe-io'), 'force-unsafe-io\n'); // no fsync per file: a throwaway tree
+    writeFileSync(join(dir, 'usr/sbin/policy-rc.d'), '#!/bin/sh\nexit 101\n', { mode: 0o755 }); // never start services
+    copyFileSync('/etc/resolv.conf', join(dir, 'etc/resolv.conf'));
+    await run('mount', ['-t', 'proc', 'proc', join(dir, 'proc')]); // the JDK's postinst runs java
+    procMounted = true;
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive', LC_ALL: 'C' };
+    log('apt-get update ...');
+    await run('chroot', [dir, 'apt-get', 'update', '-qq'], env);
+    const packages = recipePackages();
+    log(`apt-get install ${packages.join(' ')} ...`);
+    await run('chroot', [dir, 'apt-get', 'install', '-y', '-qq', ...packages], env);
+    await run('chroot', [dir, 'apt-get', 'clean'], env);
+    log(`packages installed (${lap()})`);
+    await run('umount', [join(dir, 'proc')]);
+    procMounted = false;
+    for (const p of [...STRIP_PATHS, 'etc/dpkg/dpkg.cfg.d/90rl-unsafe-io', 'usr/sbin/policy-rc.d', 'etc/resolv.conf']) {
       rmSync(join(dir, p), { recursive: true, force: true });
     }
     log(`docker import → ${tag}`);
@@ -137,19 +199,30 @@ async function buildBaseImage(docker: Docker, tag: string, mirror: string, log: 
     const code = await tarDone;
     if (code !== 0) throw new Error(`tar of the rootfs failed (${code}): ${tarErr.slice(-500)}`);
     if (!(await imageExists(docker, tag))) throw new Error(`docker import did not produce ${tag}`);
+    log(`imported (${lap()})`);
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (procMounted) await run('umount', ['-l', join(dir, 'proc')]).then(() => (procMounted = false), () => undefined);
+    // Never recurse into a still-mounted /proc.
+    if (!procMounted) rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** sources.list of the rootfs: the recipe's suites, main only. */
+export function aptSources(mirror: string): string {
+  const security = process.env.RL_SANDBOX_SECURITY_MIRROR ?? DEFAULT_SECURITY_MIRROR;
+  return IMAGE_RECIPE.suites
+    .map((suite) => `deb ${suite.endsWith('-security') ? security : mirror} ${suite} main`)
+    .join('\n') + '\n';
 }
 
 async function buildTopImage(docker: Docker, base: string, tag: string, log: (l: string) => void): Promise<void> {
   const ctx = mkdtempSync(join(tmpdir(), 'rl-sandbox-ctx-'));
   try {
     writeFileSync(join(ctx, 'Dockerfile'), dockerfileText(base));
-    copyFileSync(harnessPath(), join(ctx, 'harness.py'));
+    for (const f of RUNTIME_FILES) copyFileSync(runtimeFile(f), join(ctx, f));
     log(`docker build → ${tag}`);
     const stream = await docker.buildImage(
-      { context: ctx, src: ['Dockerfile', 'harness.py'] },
+      { context: ctx, src: ['Dockerfile', ...RUNTIME_FILES] },
       { t: tag, networkmode: 'none', rm: true, forcerm: true, labels: { 'rl.sandbox.recipe': String(IMAGE_RECIPE.version) } },
     );
     await followProgress(docker, stream);
@@ -173,9 +246,9 @@ function followProgress(docker: Docker, stream: NodeJS.ReadableStream): Promise<
   });
 }
 
-function run(cmd: string, args: string[]): Promise<void> {
+function run(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     let tail = '';
     const keep = (b: Buffer) => {
       tail = (tail + b.toString()).slice(-4000);

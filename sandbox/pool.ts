@@ -9,8 +9,10 @@ import { SandboxUnavailableError } from './contract.js';
 export interface ContainerLimits {
   /** Memory limit of the whole container (program + harness + /tmp contents), MB. */
   memoryMB: number;
-  /** Size of the /tmp tmpfs, MB. */
+  /** Size of the /tmp tmpfs (working directory, HOME, compiler caches), MB. */
   tmpfsMB: number;
+  /** Size of the /mnt tmpfs, MB (SandboxFusion lets programs write there and fetch it). */
+  mntTmpfsMB: number;
   pidsLimit: number;
   cpus: number;
 }
@@ -44,7 +46,8 @@ export function containerCreateOptions(image: string, limits: ContainerLimits): 
     Image: image,
     User: '1000:1000',
     WorkingDir: '/tmp',
-    NetworkDisabled: true,
+    // NetworkMode 'none' alone: a private network namespace with only `lo`. (NetworkDisabled would also
+    // make Docker bind-mount an empty /etc/hosts, and then `localhost` does not resolve.)
     OpenStdin: true,
     StdinOnce: true,
     AttachStdin: true,
@@ -56,8 +59,12 @@ export function containerCreateOptions(image: string, limits: ContainerLimits): 
       NetworkMode: 'none',
       Init: true,
       ReadonlyRootfs: true,
-      // exec is needed for compiled C++ binaries; noexec would not stop python anyway.
-      Tmpfs: { '/tmp': `rw,exec,nosuid,nodev,size=${limits.tmpfsMB}m,mode=1777` },
+      // exec is needed for compiled binaries (C++, Go, Rust); noexec would not stop python anyway.
+      // Both mounts count against the memory limit, so a disk fill is also bounded by it.
+      Tmpfs: {
+        '/tmp': `rw,exec,nosuid,nodev,size=${limits.tmpfsMB}m,mode=1777`,
+        '/mnt': `rw,noexec,nosuid,nodev,size=${limits.mntTmpfsMB}m,mode=1777`,
+      },
       Memory: memory,
       MemorySwap: memory, // no swap on top
       PidsLimit: limits.pidsLimit,

@@ -32,9 +32,12 @@ export interface HarnessRequest {
   output_cap: number;
   stop_on_first_failure: boolean;
   memory_mb?: number;
-  files?: Record<string, string>;
+  files?: Record<string, string | null>;
   fetch_files?: string[];
 }
+
+/** Languages with a compile step (its result is the response's compile_result). */
+export const COMPILED_LANGUAGES: ReadonlySet<Language> = new Set(['cpp', 'typescript', 'java', 'go', 'rust']);
 
 export interface CompileRecord {
   type: 'compile';
@@ -124,7 +127,7 @@ export function harnessRequestForRunCode(req: RunCodeRequest & { language: Langu
  * so the harness (which enforces the per-case limits itself) is only overruled when it is stuck.
  */
 export function hardBudgetMs(req: HarnessRequest): number {
-  const compile = req.language === 'cpp' ? req.compile_timeout_s + 0.3 : 0;
+  const compile = COMPILED_LANGUAGES.has(req.language) ? req.compile_timeout_s + 0.3 : 0;
   return Math.round((compile + req.cases.length * (req.timeout_s + 0.15) + 0.4) * 1000);
 }
 

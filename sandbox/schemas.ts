@@ -1,9 +1,15 @@
 // zod schemas for every request the sandbox accepts (library calls and HTTP bodies alike).
+import { posix } from 'node:path';
 import { z } from 'zod';
 import type { JudgeRequest, Language, RunCodeRequest } from './contract.js';
 import { SandboxRequestError } from './contract.js';
 
-export const LANGUAGES = ['python', 'cpp', 'nodejs', 'bash'] as const satisfies readonly Language[];
+export const LANGUAGES = [
+  'python', 'pytest', 'cpp', 'nodejs', 'typescript', 'java', 'go', 'rust', 'bash',
+] as const satisfies readonly Language[];
+
+/** Absolute files/fetch_files paths must lie in the container's writable tmpfs mounts. */
+export const WRITABLE_ROOTS = ['/tmp', '/mnt'] as const;
 
 /** Largest source accepted (bytes of UTF-16 text, roughly): big enough for generated tables, small enough to bound memory. */
 export const MAX_CODE_CHARS = 16 * 1024 * 1024;
@@ -44,6 +50,20 @@ export const judgeRequestSchema = z
     });
   });
 
+/** Why a files/fetch_files path is refused (undefined: accepted): relative, or absolute under /tmp or /mnt. */
+export function sandboxPathProblem(path: string): string | undefined {
+  if (!path) return 'empty path';
+  if (path.includes('\0')) return 'path contains a NUL byte';
+  const absolute = path.startsWith('/') ? posix.normalize(path) : posix.normalize(`/tmp/work/${path}`);
+  if (WRITABLE_ROOTS.some((root) => absolute === root || absolute.startsWith(`${root}/`))) return undefined;
+  return `path ${JSON.stringify(path)} must be relative or under ${WRITABLE_ROOTS.join(' or ')} (the rest is read-only)`;
+}
+
+const sandboxPath = z.string().superRefine((path, ctx) => {
+  const problem = sandboxPathProblem(path);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
 /** SandboxFusion's /run_code body. Unknown extra fields are ignored, as SandboxFusion does. */
 export const runCodeRequestSchema = z.object({
   code: z.string().max(MAX_CODE_CHARS),
@@ -52,8 +72,16 @@ export const runCodeRequestSchema = z.object({
   run_timeout: z.number().positive().max(MAX_TIMEOUT_S).optional(),
   compile_timeout: z.number().positive().max(MAX_TIMEOUT_S).optional(),
   memory_limit_MB: z.number().int().min(-1).max(65_536).optional(),
-  files: z.record(z.string(), z.string().base64()).optional(),
-  fetch_files: z.array(z.string()).optional(),
+  files: z
+    .record(z.string(), z.string().base64().nullable())
+    .superRefine((files, ctx) => {
+      for (const path of Object.keys(files)) {
+        const problem = sandboxPathProblem(path);
+        if (problem) ctx.addIssue({ code: 'custom', path: [path], message: problem });
+      }
+    })
+    .optional(),
+  fetch_files: z.array(sandboxPath).optional(),
 });
 
 export type ValidRunCodeRequest = RunCodeRequest & { language: Language };
@@ -66,9 +94,16 @@ export function describeZodError(err: z.ZodError): string {
     .join('; ');
 }
 
+/** A request that failed validation; `issues` give the HTTP server FastAPI's 422 `detail` list. */
+export class SandboxValidationError extends SandboxRequestError {
+  constructor(message: string, readonly issues: z.ZodIssue[]) {
+    super(message);
+  }
+}
+
 function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new SandboxRequestError(`invalid ${what}: ${describeZodError(parsed.error)}`);
+  if (!parsed.success) throw new SandboxValidationError(`invalid ${what}: ${describeZodError(parsed.error)}`, parsed.error.issues);
   return parsed.data;
 }
 

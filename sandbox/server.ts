@@ -1,10 +1,14 @@
 // SandboxFusion-compatible HTTP API on node:http: POST /run_code, POST /judge, GET /v1/ping.
-// Every request is validated (zod); a bad one gets a 400 naming the field, a sandbox failure a 503.
+// Answers as SandboxFusion (FastAPI) does, since clients such as verl branch on the status code:
+// a request that fails validation gets 422 with FastAPI's `detail` list (plus a one-line `error`);
+// a sandbox failure on /run_code is a 200 with `status: "SandboxError"` (verl retries only on 504
+// and treats any other non-200 as an API error); /judge, our own endpoint, answers it with 503.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { SandboxProvider } from './contract.js';
 import { SandboxRequestError, SandboxUnavailableError } from './contract.js';
-import { parseJudgeRequest, parseRunCodeRequest } from './schemas.js';
+import { hostname } from 'node:os';
+import { SandboxValidationError, parseJudgeRequest, parseRunCodeRequest } from './schemas.js';
 
 export const MAX_BODY_BYTES = 64 * 1024 * 1024;
 
@@ -16,9 +20,17 @@ export interface SandboxServer {
 }
 
 class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(readonly status: number, message: string, readonly detail?: unknown) {
     super(message);
   }
+}
+
+/** SandboxFusion reports MY_POD_NAME (null outside Kubernetes); we name the host when it is unset. */
+const EXECUTOR = process.env.MY_POD_NAME || hostname();
+
+/** FastAPI's validation-error items: {type, loc: ["body", ...path], msg}. */
+function fastApiDetail(err: SandboxValidationError): unknown[] {
+  return err.issues.map((i) => ({ type: i.code, loc: ['body', ...i.path], msg: i.message }));
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -50,8 +62,9 @@ async function parseJson(req: IncomingMessage): Promise<unknown> {
   const text = await readBody(req);
   try {
     return JSON.parse(text);
-  } catch {
-    throw new HttpError(400, 'body: not valid JSON');
+  } catch (err) {
+    const msg = `body: not valid JSON (${(err as Error).message})`;
+    throw new HttpError(422, msg, [{ type: 'json_invalid', loc: ['body'], msg }]);
   }
 }
 
@@ -65,22 +78,29 @@ export function createSandboxHandler(provider: SandboxProvider) {
         return;
       }
       if (req.method !== 'POST' || (path !== '/run_code' && path !== '/judge')) {
-        throw new HttpError(404, `no route ${req.method} ${path} (POST /run_code, POST /judge, GET /v1/ping)`);
+        throw new HttpError(404, `Not Found: no route ${req.method} ${path} (POST /run_code, POST /judge, GET /v1/ping)`);
       }
       const body = await parseJson(req);
       if (path === '/run_code') {
-        send(res, 200, await provider.runCode(parseRunCodeRequest(body)));
+        send(res, 200, { ...(await provider.runCode(parseRunCodeRequest(body))), executor_pod_name: EXECUTOR });
       } else {
         send(res, 200, await provider.judge(parseJudgeRequest(body)));
       }
     } catch (err) {
-      if (err instanceof HttpError) send(res, err.status, { error: err.message });
-      else if (err instanceof SandboxRequestError) send(res, 400, { error: err.message });
-      else if (err instanceof SandboxUnavailableError) {
-        // SandboxFusion reports sandbox failures in-band; /run_code clients (verl) look at `status`.
-        const message = err.message;
-        if (path === '/run_code') send(res, 503, { status: 'SandboxError', message, compile_result: null, run_result: null, files: {} });
-        else send(res, 503, { error: message });
+      if (err instanceof HttpError) {
+        send(res, err.status, { detail: err.detail ?? err.message, error: err.message });
+      } else if (err instanceof SandboxValidationError) {
+        send(res, 422, { detail: fastApiDetail(err), error: err.message });
+      } else if (err instanceof SandboxRequestError) {
+        // Refused after validation (e.g. a test type the language cannot run): still the client's request.
+        send(res, 422, { detail: [{ type: 'value_error', loc: ['body'], msg: err.message }], error: err.message });
+      } else if (err instanceof SandboxUnavailableError) {
+        if (path === '/run_code') {
+          send(res, 200, {
+            status: 'SandboxError', message: err.message, compile_result: null, run_result: null, files: {},
+            executor_pod_name: EXECUTOR,
+          });
+        } else send(res, 503, { error: err.message });
       } else send(res, 500, { error: `internal error: ${(err as Error).message}` });
     }
   };

@@ -42,6 +42,7 @@ describe.skipIf(!dockerReady)('SandboxFusion-compatible HTTP API (Docker provide
   it('hello world', async () => {
     const r = await runCode({ code: "print('Hello, world!')", language: 'python' });
     expect(r).toMatchObject({ status: 'Success', message: '', compile_result: null, files: {} });
+    expect(typeof r.executor_pod_name).toBe('string');
     expect(r.run_result).toMatchObject({ status: 'Finished', return_code: 0, stdout: 'Hello, world!\n', stderr: '' });
     expect(typeof r.run_result?.execution_time).toBe('number');
   });
@@ -96,21 +97,21 @@ describe.skipIf(!dockerReady)('SandboxFusion-compatible HTTP API (Docker provide
     expect(good.run_result?.stdout).toBe('5\n');
   });
 
-  it('malformed requests get a 400 naming the field, and the server keeps serving', async () => {
+  it('malformed requests get a 422 naming the field (FastAPI\'s code), and the server keeps serving', async () => {
     const missing = await post('/run_code', { language: 'python' });
-    expect(missing.status).toBe(400);
+    expect(missing.status).toBe(422);
     expect(missing.json.error).toMatch(/code/);
     const lang = await post('/run_code', { code: 'print(1)', language: 'cobol' });
-    expect(lang.status).toBe(400);
+    expect(lang.status).toBe(422);
     expect(lang.json.error).toMatch(/language/);
     const notJson = await post('/run_code', '{"code": ');
-    expect(notJson.status).toBe(400);
+    expect(notJson.status).toBe(422);
     expect(notJson.json.error).toMatch(/JSON/);
     const badTest = await post('/judge', { code: 'print(1)', language: 'python', tests: [{ type: 'stdio', stdin: '', stdout: 5 }] });
-    expect(badTest.status).toBe(400);
+    expect(badTest.status).toBe(422);
     expect(badTest.json.error).toMatch(/tests\.0\.stdout/);
     const badTimeout = await post('/run_code', { code: 'print(1)', language: 'python', run_timeout: -1 });
-    expect(badTimeout.status).toBe(400);
+    expect(badTimeout.status).toBe(422);
     expect(badTimeout.json.error).toMatch(/run_timeout/);
     const route = await fetch(`${server.url}/nope`);
     expect(route.status).toBe(404);
