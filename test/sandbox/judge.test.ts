@@ -35,33 +35,35 @@ describe.skipIf(!dockerReady)('Docker judge', () => {
     expect(r).toMatchObject({ passed: 1, total: 4, fraction: 0.25, allPassed: false });
   });
 
-  it('comparison ignores trailing newlines and trailing spaces per line, not inner differences', async () => {
-    const r = await sb.judge({
+  it("comparison: exact (verl, only trailing newlines) by default; lenient (SandboxFusion's judges) on request", async () => {
+    const req = {
       code: 'print("1 2  ")\nprint("3\\r")\nprint()\nprint()',
-      language: 'python',
+      language: 'python' as const,
       tests: [
-        { type: 'stdio', stdin: '', stdout: '1 2\n3' },
-        { type: 'stdio', stdin: '', stdout: '1 2\n3\n\n\n\n' },
-        { type: 'stdio', stdin: '', stdout: '1  2\n3' },
-        { type: 'stdio', stdin: '', stdout: '1 2\n\n3' },
+        { type: 'stdio' as const, stdin: '', stdout: '1 2\n3' },
+        { type: 'stdio' as const, stdin: '', stdout: '1 2  \n3\r' },
+        { type: 'stdio' as const, stdin: '', stdout: '1  2\n3' },
+        { type: 'stdio' as const, stdin: '', stdout: '1 2\n\n3' },
       ],
-    });
-    expect(r.cases.map((c) => c.verdict)).toEqual(['pass', 'pass', 'wrong_answer', 'wrong_answer']);
+    };
+    expect((await sb.judge(req)).cases.map((c) => c.verdict)).toEqual(['wrong_answer', 'pass', 'wrong_answer', 'wrong_answer']);
+    expect((await sb.judge({ ...req, compare: 'lenient' })).cases.map((c) => c.verdict)).toEqual(['pass', 'pass', 'wrong_answer', 'wrong_answer']);
   });
 
-  it('call-based cases: functions, LeetCode-style classes, JSON comparison, missing function', async () => {
+  it("call-based cases as verl runs them: argument lines, Solution classes, printed result, missing function", async () => {
     const r = await sb.judge({
-      code: 'class Solution:\n    def twoSum(self, nums, target):\n        seen = {}\n        for i, x in enumerate(nums):\n            if target - x in seen: return [seen[target - x], i]\n            seen[x] = i\n\ndef half(x):\n    return x / 2\n',
+      code: 'class Solution:\n    def twoSum(self, nums: List[int], target):\n        seen = {}\n        for i, x in enumerate(nums):\n            if target - x in seen: return [seen[target - x], i]\n            seen[x] = i\n\ndef half(x):\n    return x / 2\n',
       language: 'python',
       tests: [
-        { type: 'call', fnName: 'twoSum', args: [[2, 7, 11, 15], 9], expected: [0, 1] },
-        { type: 'call', fnName: 'half', args: [3], expected: 1.5 },
-        { type: 'call', fnName: 'half', args: [4], expected: 2 },
-        { type: 'call', fnName: 'half', args: [4], expected: 3 },
-        { type: 'call', fnName: 'missing', args: [], expected: null },
+        { type: 'call', fnName: 'twoSum', stdin: '[2, 7, 11, 15]\n9', stdout: '[0, 1]' },
+        { type: 'call', fnName: 'half', stdin: '3', stdout: '1.5' },
+        { type: 'call', fnName: 'half', stdin: '4', stdout: '2.0' },
+        { type: 'call', fnName: 'half', stdin: '4', stdout: '3' },
+        { type: 'call', fnName: 'missing', stdin: '', stdout: 'null' },
       ],
     });
-    expect(r.cases.map((c) => c.verdict)).toEqual(['pass', 'pass', 'pass', 'wrong_answer', 'runtime_error']);
+    // verl's wrapper prints nothing and exits 0 when the function is missing: a wrong answer, not a crash.
+    expect(r.cases.map((c) => c.verdict)).toEqual(['pass', 'pass', 'pass', 'wrong_answer', 'wrong_answer']);
   });
 
   it('a program cannot see the expected outputs of other cases', async () => {
@@ -108,7 +110,7 @@ describe.skipIf(!dockerReady)('Docker judge', () => {
       /tests\.0\.stdin/,
     );
     await expect(
-      sb.judge({ code: 'x', language: 'cpp', tests: [{ type: 'call', fnName: 'f', args: [], expected: 1 }] }),
+      sb.judge({ code: 'x', language: 'cpp', tests: [{ type: 'call', fnName: 'f', stdin: '', stdout: '1' }] }),
     ).rejects.toBeInstanceOf(SandboxRequestError);
   });
 

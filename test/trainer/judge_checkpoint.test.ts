@@ -14,6 +14,7 @@ import { tmpDir } from './helpers.js';
 const cfg = validateConfig({ sandbox: { retries: 2, retry_delay_s: 0, concurrency: 2 } });
 const code = '```python\nprint(1)\n```';
 const tests = [{ type: 'stdio' as const, stdin: '', stdout: '1\n' }];
+const prob = (t: typeof tests) => ({ id: 'p', dataSource: 'x', prompt: [{ role: 'user' as const, content: 'q' }], tests: t, language: 'python' as const });
 const ok: JudgeResult = { cases: [{ verdict: 'pass', timeS: 0 }], passed: 1, total: 1, fraction: 1, allPassed: true };
 
 function provider(judge: (req: JudgeRequest) => Promise<JudgeResult>): SandboxProvider {
@@ -28,23 +29,23 @@ describe('judgeAll', () => {
       if (++calls < 3) throw new SandboxUnavailableError('connection refused');
       return ok;
     });
-    const r = await judgeAll(p, [code], [tests], cfg, (m) => logs.push(m));
-    expect(r).toEqual([{ score: 1, allPassed: true, noCode: false }]);
+    const r = await judgeAll(p, [code], [prob(tests)], cfg, (m) => logs.push(m));
+    expect(r).toMatchObject([{ score: 1, allPassed: true, noCode: false, sandboxRetries: 2 }]);
     expect(calls).toBe(3);
     expect(logs.join('\n')).toMatch(/retry 1\/2.*\n.*retry 2\/2/);
   });
 
   it('fails the step with a clear message once retries are spent', async () => {
     const p = provider(async () => { throw new SandboxUnavailableError('docker daemon is not answering'); });
-    await expect(judgeAll(p, [code], [tests], cfg, () => {})).rejects.toThrow(/sandbox \(remote\) failed 3 times: docker daemon is not answering/);
+    await expect(judgeAll(p, [code], [prob(tests)], cfg, () => {})).rejects.toThrow(/docker daemon is not answering \(after 3 attempts\)/);
   });
 
   it('does not send completions without a code block, and does not retry refused requests', async () => {
     let calls = 0;
     const p = provider(async () => { calls++; throw new Error('invalid request: tests.0.stdout'); });
-    expect(await judgeAll(p, ['no code here'], [tests], cfg, () => {})).toEqual([{ score: 0, allPassed: false, noCode: true }]);
+    expect(await judgeAll(p, ['no code here'], [prob(tests)], cfg, () => {})).toMatchObject([{ score: 0, allPassed: false, noCode: true }]);
     expect(calls).toBe(0);
-    await expect(judgeAll(p, [code], [tests], cfg, () => {})).rejects.toThrow(/invalid request/);
+    await expect(judgeAll(p, [code], [prob(tests)], cfg, () => {})).rejects.toThrow(/invalid request/);
     expect(calls).toBe(1);
   });
 
@@ -57,7 +58,9 @@ describe('judgeAll', () => {
     const other = '```python\nprint(2)\n```';
     const otherTests = [{ type: 'stdio' as const, stdin: '', stdout: '2\n' }];
     const completions = [code, other, code, code, other];
-    const testsOf = [tests, tests, tests, otherTests, otherTests];
+    const testsOf = [tests, tests, tests, otherTests, otherTests].map(prob);
+    // one Problem object per distinct tests list, as the trainer passes them
+    testsOf[1] = testsOf[0]!; testsOf[2] = testsOf[0]!; testsOf[4] = testsOf[3]!;
     const r = await judgeAll(p, completions, testsOf, cfg, () => {});
     expect(r.map((j) => j.score)).toEqual([1, 0, 1, 1, 0]);
     expect(seen).toHaveLength(4); // (print(1), tests) runs once for rows 0 and 2
