@@ -7,25 +7,27 @@ import { loadProblems, type Problem } from '../data/index.js';
 import { computeScore, type ScoreResult } from '../reward/index.js';
 import { createSandboxProvider } from '../../sandbox/providers.js';
 import type { CliCommand } from './command.js';
-import { flagHelp, parseFlags } from './schema_flags.js';
+import { parseSchemaArgs, schemaHelp } from './schema_options.js';
 
-const flags = {
-  usage: 'usage: rl score --data FILE(.parquet|.jsonl) --completions FILE.jsonl [options]\n' +
-    'Scores each {"index": <0-based row of the data file>, "completion": "<model text>"} line; one JSON line per completion on stdout.',
-  schema: z.strictObject({
-    data: z.string({ error: 'is required' }).describe('problems: verl parquet/JSONL rows, LiveCodeBench, MBPP, HumanEval or our own rows'),
-    completions: z.string({ error: 'is required' }).describe('JSONL of {"index", "completion"}'),
-    mode: z.enum(['auto', 'verl', 'all_pass', 'fraction']).default('auto')
-      .describe('auto: verl for data_source codecontests|apps|codeforces|taco (as verl routes them), else all_pass'),
-    compare: z.enum(['exact', 'lenient']).default('exact').describe("exact: verl's comparison; lenient: SandboxFusion's dataset judges"),
-    sandbox: z.enum(['auto', 'docker', 'remote', 'local']).default('auto').describe('where the code runs'),
-    url: z.string().optional().describe('SandboxFusion-compatible base URL (--sandbox remote)'),
-    timeout: z.coerce.number().positive().default(10).describe("per-case limit in seconds (verl's default)"),
-    'memory-mb': z.coerce.number().int().positive().default(1024).describe("memory limit per program (verl's default)"),
-    concurrency: z.coerce.number().int().positive().default(8).describe('completions judged at once'),
-    retries: z.coerce.number().int().min(0).default(3).describe('retries of a sandbox failure before giving up'),
-  }),
-};
+const scoreOptionsSchema = z.strictObject({
+  data: z.string({ error: 'is required' }).describe('(required) problems: verl parquet/JSONL rows, LiveCodeBench, MBPP, HumanEval or our own rows'),
+  completions: z.string({ error: 'is required' }).describe('(required) JSONL of {"index", "completion"}'),
+  mode: z.enum(['auto', 'verl', 'all_pass', 'fraction']).default('auto')
+    .describe('auto: verl for data_source codecontests|apps|codeforces|taco (as verl routes them), else all_pass'),
+  compare: z.enum(['exact', 'lenient']).default('exact').describe("exact: verl's comparison; lenient: SandboxFusion's dataset judges"),
+  sandbox: z.enum(['auto', 'docker', 'remote', 'local']).default('auto').describe('where the code runs'),
+  url: z.string().optional().describe('SandboxFusion-compatible base URL (--sandbox remote)'),
+  timeout: z.number().positive().default(10).describe("per-case limit in seconds (verl's default)"),
+  'memory-mb': z.number().int().positive().default(1024).describe("memory limit per program (verl's default)"),
+  concurrency: z.number().int().positive().default(8).describe('completions judged at once'),
+  retries: z.number().int().min(0).default(3).describe('retries of a sandbox failure before giving up'),
+});
+
+const USAGE = `usage: rl score --data FILE(.parquet|.jsonl) --completions FILE.jsonl [options]
+Scores each {"index": <0-based row of the data file>, "completion": "<model text>"} line; one JSON line per
+completion on stdout, a summary on stderr.
+
+${schemaHelp(scoreOptionsSchema)}`;
 
 const completionRow = z.strictObject({ index: z.number().int().min(0), completion: z.string() });
 
@@ -33,8 +35,8 @@ export const command: CliCommand = {
   name: 'score',
   summary: 'score completions against a dataset exactly as training does (verl-compatible)',
   async run(argv) {
-    const opts = parseFlags(flags, argv);
-    if (opts === 'help') return void console.log(flagHelp(flags));
+    const opts = parseSchemaArgs(scoreOptionsSchema, argv, USAGE);
+    if (opts === null) return void console.log(USAGE);
     if (opts.sandbox === 'remote' && !opts.url) throw new Error('--url is required with --sandbox remote');
     const { problems } = await loadProblems(opts.data, { onBadRow: 'fail' });
     const rows = await readCompletions(opts.completions, problems.length);
@@ -70,7 +72,7 @@ export const command: CliCommand = {
         }
       }));
       const seconds = (Date.now() - started) / 1000;
-      const verdicts = [...counts].map(([k, v]) => `${k} ${v}`).join(', ');
+      const verdicts = [...counts].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k} ${v}`).join(', ');
       console.error(`${rows.length} completions: mean score ${(rows.length ? total / rows.length : 0).toFixed(4)}; cases: ${verdicts || 'none'}; ${seconds.toFixed(1)} s`);
     } finally {
       await sandbox.close();

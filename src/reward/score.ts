@@ -72,9 +72,13 @@ export interface ScoreItem {
   dataSource?: string;
 }
 
-export async function computeScore(item: ScoreItem, provider: SandboxProvider, opts: ScoreOptions = {}): Promise<ScoreResult> {
+export function computeScore(item: ScoreItem, provider: SandboxProvider, opts: ScoreOptions = {}): Promise<ScoreResult> {
+  return scoreCode(extractCode(item.completion), item, provider, opts);
+}
+
+/** computeScore once the code is extracted (null: the completion had none). */
+async function scoreCode(code: string | null, item: ScoreItem, provider: SandboxProvider, opts: ScoreOptions): Promise<ScoreResult> {
   const mode = scoreModeFor(item.dataSource ?? '', opts.mode ?? 'auto');
-  const code = extractCode(item.completion);
   if (code === null) {
     return { score: 0, mode, cases: [], passed: 0, allPassed: false, noCode: true, sandboxRetries: 0, reason: 'no code block in the completion' };
   }
@@ -109,12 +113,13 @@ export async function scoreCompletions(
   provider: SandboxProvider,
   opts: ScoreOptions & { concurrency?: number; dedupe?: boolean } = {},
 ): Promise<ScoreResult[]> {
+  const codes = items.map((it) => extractCode(it.completion));
   const byTests = new Map<TestCase[], Map<string, number>>();
   const firstOf = items.map((it, i) => {
     if (!opts.dedupe) return i;
     let byCode = byTests.get(it.tests);
     if (!byCode) byTests.set(it.tests, (byCode = new Map()));
-    const key = extractCode(it.completion) ?? '\0no code';
+    const key = codes[i] ?? '\0no code';
     if (!byCode.has(key)) byCode.set(key, i);
     return byCode.get(key)!;
   });
@@ -124,7 +129,7 @@ export async function scoreCompletions(
   const workers = Array.from({ length: Math.max(1, Math.min(opts.concurrency ?? 8, unique.length)) }, async () => {
     while (next < unique.length) {
       const i = unique[next++]!;
-      out[i] = await computeScore(items[i]!, provider, opts);
+      out[i] = await scoreCode(codes[i] ?? null, items[i]!, provider, opts);
     }
   });
   await Promise.all(workers);
