@@ -3,21 +3,7 @@
 // naming the flag. Keys are the flag names (`max-new-tokens` → --max-new-tokens).
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-
-interface JsonNode {
-  type?: string | string[];
-  anyOf?: JsonNode[];
-  enum?: unknown[];
-  description?: string;
-  default?: unknown;
-}
-
-function typeName(n: JsonNode): string {
-  if (n.enum) return n.enum.join('|');
-  if (n.anyOf) return n.anyOf.map(typeName).join('|');
-  const t = Array.isArray(n.type) ? n.type.join('|') : (n.type ?? 'any');
-  return t === 'integer' ? 'int' : t;
-}
+import { typeOf as typeName, type JsonSchemaNode as JsonNode } from '../config/help.js';
 
 function fields(schema: z.ZodObject): [string, JsonNode][] {
   const js = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as { properties?: Record<string, JsonNode> };

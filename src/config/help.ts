@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { TrainConfigSchema } from './schema.js';
 
-interface JsonSchemaNode {
+export interface JsonSchemaNode {
   type?: string | string[];
   properties?: Record<string, JsonSchemaNode>;
   description?: string;
@@ -14,7 +14,8 @@ interface JsonSchemaNode {
   maximum?: number;
 }
 
-function typeOf(n: JsonSchemaNode): string {
+/** The type column of help text: enum values, unions joined by |, integer as int. */
+export function typeOf(n: JsonSchemaNode): string {
   if (n.enum) return n.enum.join('|');
   if (n.anyOf) return n.anyOf.map(typeOf).join('|');
   const t = Array.isArray(n.type) ? n.type.join('|') : (n.type ?? 'any');
