@@ -71,7 +71,7 @@ export class DockerSandbox implements SandboxProvider {
       memoryMB: (opts.memoryMB ?? DEFAULT_MEMORY_MB) + HARNESS_OVERHEAD_MB,
       tmpfsMB: opts.tmpfsMB ?? 128,
       mntTmpfsMB: opts.mntTmpfsMB ?? 32,
-      pidsLimit: opts.pidsLimit ?? 256,
+      pidsLimit: opts.pidsLimit ?? 128,
       cpus: opts.cpus ?? 1,
       startParallelism: opts.startParallelism ?? 2,
     });
