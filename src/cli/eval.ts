@@ -42,7 +42,9 @@ export const command: CliCommand = {
     if (!['auto', 'docker', 'remote', 'local'].includes(sandboxName)) throw new Error(`--sandbox must be auto, docker, remote or local`);
     console.error(`backend: ${(await selectBackend(values.backend ?? 'auto')).reason}`);
     const bundle = await loadModelDir(values.model);
-    let { problems } = await loadProblems(values.data, { onBadRow: 'skip' });
+    let { problems, skipped, warnings } = await loadProblems(values.data, { onBadRow: 'skip' });
+    for (const w of warnings) console.error(`warning: ${w}`);
+    for (const s of skipped) console.error(`skipped ${s.reason}`);
     const limit = num('limit', values.limit, 0, 0);
     if (limit > 0) problems = problems.slice(0, limit);
     const timeoutS = num('timeout', values.timeout, 5, 0.1);

@@ -38,7 +38,8 @@ export const command: CliCommand = {
     const opts = parseSchemaArgs(scoreOptionsSchema, argv, USAGE);
     if (opts === null) return void console.log(USAGE);
     if (opts.sandbox === 'remote' && !opts.url) throw new Error('--url is required with --sandbox remote');
-    const { problems } = await loadProblems(opts.data, { onBadRow: 'fail' });
+    const { problems, warnings } = await loadProblems(opts.data, { onBadRow: 'fail' });
+    for (const w of warnings) console.error(`warning: ${w}`);
     const rows = await readCompletions(opts.completions, problems.length);
     const started = Date.now();
     const sandbox = await createSandboxProvider({ provider: opts.sandbox, url: opts.url, concurrency: opts.concurrency });

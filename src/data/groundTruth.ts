@@ -16,7 +16,14 @@ import { fromJs, parsePyJson, pyJsonDumps, pyStr, verlPrinted, type PyValue } fr
 export interface GroundTruthOptions {
   /** Function name for LiveCodeBench functional cases (the row's metadata.func_name). */
   fnName?: string;
+  /** Told of rows that load but where verl's semantics may surprise (field relative to the ground truth). */
+  onNote?: (field: string, note: string) => void;
 }
+
+/** verl str()s a call case's input, so a list of arguments reaches the function as ONE list argument. */
+export const NON_TEXT_CALL_INPUTS_NOTE =
+  'fn_name with non-text inputs: verl (and rl, to score the same) passes str(input) to the function as one argument, ' +
+  'so f(a, b) gets f([a, b]); store each input as one JSON argument per line to call it with several';
 
 const EXPECTED =
   'expected {inputs, outputs, fn_name?}, {assert_case: [...]}, {tests: [...]}, a list of test cases ' +
@@ -47,8 +54,9 @@ export function parseGroundTruth(value: unknown, opts: GroundTruthOptions = {}):
 
 /** parseGroundTruth with errors located at `field` of a row. */
 export function groundTruthAt(value: unknown, field: string, loc: RowLocation, opts: GroundTruthOptions = {}): TestCase[] {
+  const onNote = opts.onNote;
   try {
-    return parseGroundTruth(value, opts);
+    return parseGroundTruth(value, onNote ? { ...opts, onNote: (f, note) => onNote(joinPath(field, f), note) } : opts);
   } catch (err) {
     if (err instanceof DataError) throw new DataError(loc, joinPath(field, err.fieldPath), err.reason);
     throw err;
@@ -60,7 +68,7 @@ function fromPy(v: PyValue, opts: GroundTruthOptions): TestCase[] {
   if (v !== null && typeof v === 'object' && 'dict' in v) {
     const obj = new Map(v.dict);
     if (obj.has('assert_case')) return fromAssertCase(obj);
-    if (obj.has('inputs') || obj.has('outputs')) return fromInputsOutputs(obj);
+    if (obj.has('inputs') || obj.has('outputs')) return fromInputsOutputs(obj, opts);
     if (obj.has('tests')) {
       const tests = obj.get('tests');
       if (!Array.isArray(tests)) throw new DataError(undefined, 'tests', `expected a list of test cases, got ${kind(tests ?? null)}`);
@@ -71,7 +79,7 @@ function fromPy(v: PyValue, opts: GroundTruthOptions): TestCase[] {
   throw new DataError(undefined, '', `unrecognised ground truth (${kind(v)}); ${EXPECTED}`);
 }
 
-function fromInputsOutputs(obj: Map<string, PyValue>): TestCase[] {
+function fromInputsOutputs(obj: Map<string, PyValue>, opts: GroundTruthOptions): TestCase[] {
   const inputs = listField(obj, 'inputs');
   const outputs = listField(obj, 'outputs');
   if (!inputs.length) throw new DataError(undefined, 'inputs', 'no test inputs');
@@ -83,6 +91,7 @@ function fromInputsOutputs(obj: Map<string, PyValue>): TestCase[] {
     throw new DataError(undefined, 'fn_name', `expected a function name (text), got ${kind(fnRaw)}`);
   }
   const fnName = fnRaw ?? '';
+  if (fnName && inputs.some((x) => x !== null && typeof x !== 'string')) opts.onNote?.('inputs', NON_TEXT_CALL_INPUTS_NOTE);
   return inputs.map((input, i): TestCase => {
     const out = outputs[i]!;
     if (out === null) throw new DataError(undefined, `outputs[${i}]`, 'is null: expected the output text (or use assert_case)');

@@ -25,6 +25,8 @@ export interface SkippedRow {
 export interface LoadResult {
   problems: Problem[];
   skipped: SkippedRow[];
+  /** Rows that loaded but may not score as meant, one line per kind: the note, how many rows, the first. */
+  warnings: string[];
 }
 
 /** Load one or more JSONL / JSON / parquet files of our own rows or verl rows (detected per row). */
@@ -38,14 +40,20 @@ export async function loadProblems(paths: string | string[], options: LoadOption
   const problems: Problem[] = [];
   const skipped: SkippedRow[] = [];
   const firstSeen = new Map<string, string>();
+  const notes = new Map<string, { count: number; first: string }>();
 
   for (const file of Array.isArray(paths) ? paths : [paths]) {
     const sourceName = basename(file, extname(file));
     for (const raw of await readRawRows(file, options.format)) {
       try {
         if ('error' in raw) throw raw.error;
-        const problem = problemFromRow(raw.value, raw.loc, { sourceName });
         const where = describeLocation(raw.loc);
+        const onNote = (field: string, note: string) => {
+          const seen = notes.get(note);
+          if (seen) seen.count++;
+          else notes.set(note, { count: 1, first: `${where}: ${field}` });
+        };
+        const problem = problemFromRow(raw.value, raw.loc, { sourceName, onNote });
         const previous = firstSeen.get(problem.id);
         if (previous) throw new DataError(raw.loc, 'id', `duplicate id ${JSON.stringify(problem.id)} (first at ${previous})`);
         firstSeen.set(problem.id, where);
@@ -61,5 +69,6 @@ export async function loadProblems(paths: string | string[], options: LoadOption
       }
     }
   }
-  return { problems, skipped };
+  const warnings = [...notes].map(([note, n]) => `${note} (${n.count} row${n.count === 1 ? '' : 's'}; first: ${n.first})`);
+  return { problems, skipped, warnings };
 }

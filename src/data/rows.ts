@@ -43,6 +43,8 @@ export function detectRowShape(row: Record<string, unknown>): RowShape {
 export interface RowDefaults {
   /** Used for ids and the data source when a row of our own shape omits them. */
   sourceName: string;
+  /** Told of rows that load but may not score as their author meant (see groundTruth's notes). */
+  onNote?: (field: string, note: string) => void;
 }
 
 export function problemFromRow(raw: unknown, loc: RowLocation, defaults: RowDefaults): Problem {
@@ -52,7 +54,7 @@ export function problemFromRow(raw: unknown, loc: RowLocation, defaults: RowDefa
   const row = raw as Record<string, unknown>;
   const shape = detectRowShape(row);
   const problem =
-    shape === 'verl' ? fromVerlRow(row, loc) : shape === 'own' ? fromOwnRow(row, loc, defaults) : fromDatasetRow(shape, row, loc);
+    shape === 'verl' ? fromVerlRow(row, loc, defaults) : shape === 'own' ? fromOwnRow(row, loc, defaults) : fromDatasetRow(shape, row, loc);
   // Final check against the schema the trainer relies on (catches anything the converters let through).
   const checked = problemSchema.safeParse(problem);
   if (!checked.success) throw dataErrorFromZod(checked.error, '', loc);
@@ -74,7 +76,7 @@ function fromOwnRow(row: Record<string, unknown>, loc: RowLocation, defaults: Ro
   };
 }
 
-function fromVerlRow(row: Record<string, unknown>, loc: RowLocation): Problem {
+function fromVerlRow(row: Record<string, unknown>, loc: RowLocation, defaults: RowDefaults): Problem {
   const parsed = verlRowSchema.safeParse(row);
   if (!parsed.success) throw dataErrorFromZod(parsed.error, '', loc);
   const r = parsed.data;
@@ -84,8 +86,10 @@ function fromVerlRow(row: Record<string, unknown>, loc: RowLocation): Problem {
     throw new DataError(loc, 'extra_info.language', `only python problems are supported, got ${JSON.stringify(language)}`);
   }
   const fnName = extraInfo['fn_name'] ?? extraInfo['func_name'];
-  const tests = groundTruthAt(r.reward_model.ground_truth, 'reward_model.ground_truth', loc,
-    typeof fnName === 'string' ? { fnName } : {});
+  const tests = groundTruthAt(r.reward_model.ground_truth, 'reward_model.ground_truth', loc, {
+    ...(typeof fnName === 'string' ? { fnName } : {}),
+    ...(defaults.onNote ? { onNote: defaults.onNote } : {}),
+  });
   const index = extraInfo['index'];
   const key = typeof index === 'number' || (typeof index === 'string' && index) ? String(index) : String(loc.row);
   const extra: Record<string, unknown> = { ...extraInfo };

@@ -7,6 +7,7 @@ import type { Tokenizer } from '../tokenizer/tokenizer.js';
 export async function loadSplits(cfg: TrainConfig, log: (m: string) => void): Promise<{ train: Problem[]; val: Problem[] | null }> {
   const load = async (file: string) => {
     const r = await loadProblems(file, { onBadRow: cfg.data.on_bad_row });
+    for (const w of r.warnings) log(`warning: ${w}`);
     for (const s of r.skipped.slice(0, 5)) log(`skipped ${s.reason}`);
     if (r.skipped.length > 5) log(`... and ${r.skipped.length - 5} more bad rows skipped in ${file}`);
     if (r.problems.length === 0) throw new Error(`${file}: no usable problems`);

@@ -85,8 +85,10 @@ describe('loadProblems: verl rows', () => {
       verlRow(3, { tests: [{ type: 'stdio', stdin: '', stdout: 'hi' }] }),
       { ...verlRow(4, { inputs: ['x'], outputs: ['y'] }), extra_info: undefined, ability: undefined },
     ]);
-    const { problems, skipped } = await loadProblems(path);
+    const { problems, skipped, warnings } = await loadProblems(path);
     expect(skipped).toEqual([]);
+    // Row 1's call case gets ONE list argument, as verl's str(input) gives it: loaded, but said once.
+    expect(warnings).toEqual([expect.stringMatching(/^fn_name with non-text inputs: .*f\(a, b\) gets f\(\[a, b\]\).* \(1 row; first: .*verl\.jsonl line 2: reward_model\.ground_truth\.inputs\)$/)]);
     expect(problems.map((p) => p.id)).toEqual(['codecontests/0', 'codecontests/1', 'codecontests/2', 'codecontests/3', 'codecontests/5']);
     expect(problems[0]).toEqual({
       id: 'codecontests/0',
