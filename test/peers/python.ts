@@ -21,6 +21,9 @@ const why = probe();
 if (why && process.env.CI === 'true') throw new Error(`CI=true: Python reference tests cannot be skipped: ${why}`);
 if (why) console.warn(`\n*** SKIPPING Python (transformers) reference tests: ${why}\n`);
 
+/** The peers' Python interpreter (pyarrow, torch, transformers). */
+export const peersPython = candidate;
+
 /** True when the peers' Python imports torch and transformers. */
 export const peersReady = why === undefined;
 
