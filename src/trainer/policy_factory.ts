@@ -3,7 +3,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { TrainConfig } from '../config/schema.js';
-import { loadPretrained, savePretrained } from '../model/hf.js';
+import { readGenerationConfig } from '../model/generation_config.js';
+import { loadPretrained, readModelConfig, savePretrained } from '../model/hf.js';
 import type { GenerateResult, Policy, SamplingOptions } from '../model/policy.js';
 import { createTinyCharPolicy, type TinyCharOptions } from '../model/toy/tiny_char.js';
 import type { Transformer } from '../model/transformer.js';
@@ -20,6 +21,8 @@ export interface PolicyBundle {
   policy: Policy;
   tokenizer: Tokenizer;
   description: string;
+  /** Where sampling stops: the tokenizer's eos and generation_config.json's eos ids (as transformers and vLLM stop). */
+  stopTokenIds: number[];
   /** n samples per prompt; row i·n + j is sample j of prompt i. Independent of the worker count. */
   generate(prompts: number[][], n: number, opts: SamplingOptions): Promise<GenerateResult>;
   /** Write the policy in Hugging Face layout (config.json, model.safetensors, tokenizer files). */
@@ -49,9 +52,11 @@ function tinyOptions(cfg: TrainConfig): TinyCharOptions {
 
 function bundleOf(model: Transformer, tokenizer: Tokenizer, description: string, tokenizerDir: string | null, spec: PolicySpec, workers: number): PolicyBundle {
   const pool = new RolloutPool({ policy: model, spec, tokenizer, size: workers });
+  const generationEos = tokenizerDir ? readGenerationConfig(tokenizerDir, readModelConfig(tokenizerDir)).eosTokenIds : [];
   return {
     policy: model,
     tokenizer,
+    stopTokenIds: [...new Set([tokenizer.eosTokenId, ...generationEos])],
     description: description + (workers > 0 ? `, ${workers} rollout workers` : ''),
     generate: (prompts, n, opts) => pool.generate(prompts, n, opts),
     async save(dir) {

@@ -192,7 +192,7 @@ async function trainStep(step: number, c: StepContext): Promise<Metrics> {
       temperature: cfg.rollout.temperature,
       topP: cfg.rollout.top_p,
       topK: cfg.rollout.top_k,
-      stopTokenIds: [tokenizer.eosTokenId],
+      stopTokenIds: bundle.stopTokenIds,
       seed: stepSeed(cfg.trainer.seed, step, 'rollout'),
     }),
   );

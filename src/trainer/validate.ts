@@ -23,7 +23,7 @@ export async function evaluatePassAtK(
     temperature: opts.temperature,
     topP: 1,
     topK: 0,
-    stopTokenIds: [bundle.tokenizer.eosTokenId],
+    stopTokenIds: bundle.stopTokenIds,
     seed: opts.seed,
   });
   const completions = gen.tokens.map((t) => bundle.tokenizer.decode(t, { skipSpecialTokens: true }));
