@@ -11,7 +11,7 @@ import type { Problem } from '../data/index.js';
 import { createSandboxProvider } from '../../sandbox/providers.js';
 import type { SandboxProvider } from '../../sandbox/contract.js';
 import type { Policy } from '../model/policy.js';
-import { AdamW, clipByGlobalNorm, learningRate } from './optimizer.js';
+import { AdamW, clipByGlobalNorm, learningRate, trainableByName } from './optimizer.js';
 import { loadLatestCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { MetricsLog, summarize, type Metrics } from './metrics_log.js';
 import { Progress } from './progress.js';
@@ -75,7 +75,7 @@ export async function train(cfg: TrainConfig, log: (msg: string) => void = conso
   const needRef = cfg.actor.use_kl_loss || cfg.algorithm.use_kl_in_reward;
   const ref: Policy | null = needRef ? await loadReferencePolicy(cfg, runDir) : null;
 
-  const optimizer = new AdamW(policy.trainableVariables, {
+  const optimizer = new AdamW(trainableByName(policy), {
     betas: cfg.actor.optim.betas,
     eps: cfg.actor.optim.eps,
     weightDecay: cfg.actor.optim.weight_decay,
