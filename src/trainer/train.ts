@@ -258,7 +258,8 @@ async function trainStep(step: number, c: StepContext): Promise<Metrics> {
   if (validTokens < 2) {
     tf.dispose(responseMask);
     disposeBatch(batch);
-    return skip(`no valid response token to learn from (${validTokens} left${cfg.reward.overlong === 'mask' ? ': every kept response was truncated and overlong: mask drops them' : ''})`);
+    const why = cfg.reward.overlong === 'mask' ? ' (every kept response was truncated and overlong: mask drops them)' : '';
+    return skip(`${validTokens} valid response token${validTokens === 1 ? '' : 's'}${why}, too few to learn from`);
   }
   const scoresT = tokenLevelScores(keep.map((i) => scores[i]!), keep.map((i) => responseLengths[i]!), T);
   const temperature = cfg.rollout.temperature > 0 ? cfg.rollout.temperature : 1;

@@ -52,7 +52,7 @@ describe('aggLoss', () => {
     const B = 30, T = 20;
     const loss = Array.from({ length: B }, () => Array.from({ length: T }, () => r() * 4 - 2));
     const mask = Array.from({ length: B }, (_, i) => Array.from({ length: T }, (_, t) => (i % 5 === 0 ? 0 : t < 1 + ((i * 7) % T) ? 1 : 0)));
-    const global = { globalTokens: mask.flat().reduce((a, b) => a + b, 0), globalSeqs: mask.filter((row) => row.some((x) => x > 0)).length };
+    const global = { globalTokens: mask.flat().reduce<number>((a, b) => a + b, 0), globalSeqs: mask.filter((row) => row.some((x) => x > 0)).length };
     for (const mode of LOSS_AGG_MODES) {
       const want = goldenAgg(loss, mask, mode, T);
       let sum = 0;

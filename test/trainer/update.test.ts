@@ -86,7 +86,7 @@ describe('a step with no valid response token', () => {
     expect(r.metrics['response_length/clip_ratio']).toBe(1);
     expect(r.metrics['train/update_skipped']).toBe(1);
     expect(r.metrics).not.toHaveProperty(['actor/pg_loss']);
-    expect(r.logs.join('\n')).toMatch(/step 1: no valid response token to learn from .*overlong: mask.*; no update/);
+    expect(r.logs.join('\n')).toMatch(/step 1: 0 valid response tokens \(every kept response was truncated and overlong: mask drops them\), too few to learn from; no update/);
     expect(fs.existsSync(path.join(r.out, 'done.json'))).toBe(true);
     fs.rmSync(r.out, { recursive: true, force: true });
   });
