@@ -14,7 +14,6 @@ export interface ChooseOptions {
 }
 
 let scratch = new Float64Array(0);
-let selectScratch = new Float64Array(0);
 
 function argmax(row: ArrayLike<number>): number {
   let best = 0;
@@ -72,7 +71,8 @@ export function chooseToken(row: ArrayLike<number>, opts: ChooseOptions, u: numb
   let max = -Infinity;
   for (let i = 0; i < V; i++) max = Math.max(max, row[i]! * invT);
   if (max === -Infinity) throw new Error('all logits are -Infinity');
-  if (scratch.length < V) scratch = new Float64Array(V);
+  // [0, V): the weights; [V, 2V): a copy for the top-k selection.
+  if (scratch.length < 2 * V) scratch = new Float64Array(2 * V);
   const w = scratch;
   let Z = 0;
   for (let i = 0; i < V; i++) {
@@ -101,8 +101,7 @@ export function chooseToken(row: ArrayLike<number>, opts: ChooseOptions, u: numb
   // already holds the top-p mass.
   let cand: number[] = [];
   if (useTopK) {
-    if (selectScratch.length < V) selectScratch = new Float64Array(V);
-    const copy = selectScratch.subarray(0, V);
+    const copy = scratch.subarray(V, 2 * V);
     copy.set(w.subarray(0, V));
     const kth = kthLargest(copy, opts.topK);
     for (let i = 0; i < V; i++) if (w[i]! >= kth && w[i]! > 0) cand.push(i);
