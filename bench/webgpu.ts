@@ -13,7 +13,7 @@ import { selectBackend, type BackendChoice } from '../src/backend/select.js';
 import { makeConfig, type ModelConfig } from '../src/model/config.js';
 import { createTransformer } from '../src/model/init.js';
 import type { Transformer } from '../src/model/transformer.js';
-import { AdamW } from '../src/trainer/optimizer.js';
+import { AdamW, trainableByName } from '../src/trainer/optimizer.js';
 import { activeImpl, attention, registerBackendImpl, rmsNorm, tokenLogProbs, unregisterBackendImpl } from '../kernels/index.js';
 import { WEBGPU_IMPLS } from '../kernels/webgpu/index.js';
 import type { BenchRow } from './types.js';
@@ -277,7 +277,7 @@ export async function run(opts: WebgpuBenchOptions = {}): Promise<BenchRow[]> {
   const model = createTransformer(cfg, { seed: 1, std: 0.02, logProbChunkSize: preset.logProbChunk });
   const params = model.parameterCount();
   console.error(`[bench/webgpu] model: ${(params / 1e6).toFixed(1)}M parameters, init ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  const opt = new AdamW(model.trainableVariables, { betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0.01 });
+  const opt = new AdamW(trainableByName(model), { betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0.01 });
   const shape = `${(params / 1e6).toFixed(1)}M params, n=${n}, prompt ${p} + response ${t}, micro-batch ${micro}`;
   try {
     // ---- training step

@@ -6,7 +6,7 @@ describe('AdamW', () => {
   it('matches the torch.optim.AdamW update rule', async () => {
     await tf.setBackend('cpu');
     const p = tf.variable(tf.tensor1d([1, -2]), true, 'w');
-    const opt = new AdamW([p], { betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0.1 });
+    const opt = new AdamW(new Map([['w', p]]), { betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0.1 });
     const lr = 0.01;
     // reference, by hand
     let w = [1, -2], m = [0, 0], v = [0, 0];

@@ -1,7 +1,6 @@
 // PPO clipped policy loss with dual-clip (verl core_algos compute_policy_loss_vanilla).
 import * as tf from '@tensorflow/tfjs';
 import { aggLoss, type LossAggMode } from './agg_loss.js';
-import { maskedMean } from './masked.js';
 import { asFloat, expectMatrix, expectNumber, expectSameShape } from './validate.js';
 
 export interface PolicyLossArgs {
@@ -18,6 +17,13 @@ export interface PolicyLossArgs {
   lossAggMode?: LossAggMode;
   /** Divisor for seq-mean-token-sum-norm (default T). */
   lossScaleFactor?: number;
+  /**
+   * For one micro-batch of a mini-batch: the mini-batch's valid tokens and sequences with a valid token (see
+   * AggLossOptions). The loss and the metrics are then this micro-batch's share: summed over the micro-batches
+   * they give the mini-batch's values.
+   */
+  globalTokens?: number;
+  globalSeqs?: number;
 }
 
 export interface PolicyLossMetrics {
@@ -63,13 +69,15 @@ export function computePolicyLossTensors(args: PolicyLossArgs): PolicyLossTensor
     const dualBound = tf.mul(negAdv, clipC);
     const negative = tf.less(advantages, 0);
     const perToken = tf.where(negative, tf.minimum(dualBound, clipLoss), clipLoss);
-    const loss = aggLoss(perToken, mask, args.lossAggMode ?? 'token-mean', { lossScaleFactor: args.lossScaleFactor });
-    const asFrac = (b: tf.Tensor) => maskedMean(tf.cast(b, 'float32'), mask) as tf.Scalar;
+    const global = { globalTokens: args.globalTokens, globalSeqs: args.globalSeqs };
+    const loss = aggLoss(perToken, mask, args.lossAggMode ?? 'token-mean', { lossScaleFactor: args.lossScaleFactor, ...global });
+    const tokenMean = (x: tf.Tensor) => aggLoss(x, mask, 'token-mean', global);
+    const asFrac = (b: tf.Tensor) => tokenMean(tf.cast(b, 'float32'));
     return {
       loss,
       metrics: {
         pg_clipfrac: asFrac(tf.greater(clipped, unclipped)),
-        ppo_kl: maskedMean(tf.neg(negApproxKl), mask) as tf.Scalar,
+        ppo_kl: tokenMean(tf.neg(negApproxKl)),
         pg_clipfrac_lower: asFrac(tf.logicalAnd(tf.greater(clipLoss, dualBound), negative)),
       },
     };

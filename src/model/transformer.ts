@@ -154,7 +154,7 @@ export class Transformer implements Policy, Decoder {
       if (!sameShape(t.shape, want)) {
         throw new Error(`weight "${name}" has shape [${t.shape}], expected [${want}] (internal layout)`);
       }
-      this.weights.set(name, tf.variable(t.dtype === 'float32' ? t : tf.cast(t, 'float32'), trainable, uniqueVarName(name)));
+      this.weights.set(name, tf.variable(t.dtype === 'float32' ? t : tf.cast(t, 'float32'), trainable));
     }
     for (let i = 0; i < config.numLayers; i++) {
       const w = (n: string) => this.weights.get(`model.layers.${i}.${n}`);
@@ -424,12 +424,6 @@ export class Transformer implements Policy, Decoder {
     for (const v of this.weights.values()) v.dispose();
     this.weights.clear();
   }
-}
-
-let varCounter = 0;
-/** tfjs variable names are global per engine: make each unique so several models can coexist. */
-function uniqueVarName(name: string): string {
-  return `${name}#${++varCounter}`;
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {

@@ -34,6 +34,31 @@ function checkFinite(row: ArrayLike<number>): void {
   }
 }
 
+/** The k-th largest of `xs` (1-based; quickselect, reorders xs). */
+function kthLargest(xs: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = xs.length - 1;
+  const target = k - 1;
+  while (lo < hi) {
+    const pivot = xs[(lo + hi) >>> 1]!;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (xs[i]! > pivot) i++;
+      while (xs[j]! < pivot) j--;
+      if (i <= j) {
+        const t = xs[i]!;
+        xs[i++] = xs[j]!;
+        xs[j--] = t;
+      }
+    }
+    if (target <= j) hi = j;
+    else if (target >= i) lo = i;
+    else return xs[target]!;
+  }
+  return xs[target]!;
+}
+
 /**
  * Choose a token from `row` (logits over the vocabulary) with the uniform draw `u` in [0, 1).
  * Order of the warpers as in HF/vLLM: temperature, then top-k, then top-p on the renormalised top-k.
@@ -46,7 +71,8 @@ export function chooseToken(row: ArrayLike<number>, opts: ChooseOptions, u: numb
   let max = -Infinity;
   for (let i = 0; i < V; i++) max = Math.max(max, row[i]! * invT);
   if (max === -Infinity) throw new Error('all logits are -Infinity');
-  if (scratch.length < V) scratch = new Float64Array(V);
+  // [0, V): the weights; [V, 2V): a copy for the top-k selection.
+  if (scratch.length < 2 * V) scratch = new Float64Array(2 * V);
   const w = scratch;
   let Z = 0;
   for (let i = 0; i < V; i++) {
@@ -69,29 +95,38 @@ export function chooseToken(row: ArrayLike<number>, opts: ChooseOptions, u: numb
     return { id, logProb: Math.log(w[id]! / Z) };
   }
 
-  // Only the most likely tokens can be kept: find a probability threshold whose set {p_i >= tau} already holds
-  // the top k or the top-p mass, and sort just that set (the vocabulary can be 150k).
-  let tau = 1e-4;
+  // Only the most likely tokens can be kept; sort just those (the vocabulary can be 150k). With top-k that is
+  // the whole top-k set: HF keeps every token tied with the k-th largest (it drops only logits below it), and
+  // top-p then works on the renormalised top-k. With top-p alone: a probability threshold {p_i >= tau} whose set
+  // already holds the top-p mass.
   let cand: number[] = [];
-  for (;;) {
-    cand = [];
-    let mass = 0;
-    const thr = tau * Z;
-    for (let i = 0; i < V; i++) {
-      if (w[i]! >= thr && w[i]! > 0) {
-        cand.push(i);
-        mass += w[i]!;
+  if (useTopK) {
+    const copy = scratch.subarray(V, 2 * V);
+    copy.set(w.subarray(0, V));
+    const kth = kthLargest(copy, opts.topK);
+    for (let i = 0; i < V; i++) if (w[i]! >= kth && w[i]! > 0) cand.push(i);
+  } else {
+    for (let tau = 1e-4; ; tau = tau > 1e-30 ? tau * 1e-4 : 0) {
+      cand = [];
+      let mass = 0;
+      const thr = tau * Z;
+      for (let i = 0; i < V; i++) {
+        if (w[i]! >= thr && w[i]! > 0) {
+          cand.push(i);
+          mass += w[i]!;
+        }
       }
+      if (mass >= opts.topP * Z || tau === 0) break;
     }
-    const enough = (useTopK && cand.length >= opts.topK) || (useTopP && mass >= opts.topP * Z) || tau === 0;
-    if (enough) break;
-    tau = tau > 1e-30 ? tau * 1e-4 : 0;
   }
   cand.sort((a, b) => w[b]! - w[a]! || a - b);
-  if (useTopK && cand.length > opts.topK) cand.length = opts.topK;
   if (useTopP) {
-    let massK = 0;
-    for (const i of cand) massK += w[i]!;
+    // The nucleus is taken of the distribution top-p is given: the renormalised top-k set, else the whole row.
+    let massK = Z;
+    if (useTopK) {
+      massK = 0;
+      for (const i of cand) massK += w[i]!;
+    }
     let cum = 0;
     let keep = 0;
     // Keep the smallest prefix whose mass reaches topP (HF: drop a token once the mass before it reaches topP).

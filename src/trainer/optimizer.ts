@@ -1,5 +1,6 @@
 // AdamW (decoupled weight decay, as torch.optim.AdamW), global-norm clipping and the lr schedule.
 import * as tf from '@tensorflow/tfjs';
+import type { Policy } from '../model/policy.js';
 
 export interface AdamWOptions {
   betas: [number, number];
@@ -7,18 +8,41 @@ export interface AdamWOptions {
   weightDecay: number;
 }
 
+/**
+ * The policy's trainable variables keyed by their Hugging Face weight name, in trainableVariables order (the
+ * order gradients come in). Optimizer state is saved under these names: tfjs variable names depend on what
+ * else the process built, so a resumed run could not find its state by them.
+ */
+export function trainableByName(policy: Policy): Map<string, tf.Variable> {
+  const nameOf = new Map<tf.Tensor, string>();
+  for (const [name, t] of policy.namedWeights()) nameOf.set(t, name);
+  const out = new Map<string, tf.Variable>();
+  for (const v of policy.trainableVariables) {
+    const name = nameOf.get(v);
+    if (name === undefined) throw new Error(`optimizer: a trainable variable of the policy is not among its named weights (${v.name})`);
+    out.set(name, v);
+  }
+  return out;
+}
+
 export class AdamW {
   /** Steps taken so far (for bias correction); part of the checkpoint. */
   t = 0;
+  readonly params: tf.Variable[];
+  /** Stable name of each param (its Hugging Face weight name): the checkpoint keys. */
+  readonly names: string[];
   readonly m: tf.Variable[];
   readonly v: tf.Variable[];
 
+  /** `params`: variables by stable name, in the order step() receives their gradients. */
   constructor(
-    readonly params: tf.Variable[],
+    params: Map<string, tf.Variable>,
     readonly opts: AdamWOptions,
   ) {
-    this.m = params.map((p) => tf.variable(tf.zerosLike(p), false));
-    this.v = params.map((p) => tf.variable(tf.zerosLike(p), false));
+    this.names = [...params.keys()];
+    this.params = [...params.values()];
+    this.m = this.params.map((p) => tf.variable(tf.zerosLike(p), false));
+    this.v = this.params.map((p) => tf.variable(tf.zerosLike(p), false));
   }
 
   /** One update with the given gradients (same order as params). */
@@ -44,22 +68,27 @@ export class AdamW {
   /** State tensors by name, for checkpoints. */
   stateTensors(): Map<string, tf.Tensor> {
     const out = new Map<string, tf.Tensor>();
-    this.params.forEach((p, i) => {
-      out.set(`${p.name}.exp_avg`, this.m[i]!);
-      out.set(`${p.name}.exp_avg_sq`, this.v[i]!);
+    this.names.forEach((name, i) => {
+      out.set(`${name}.exp_avg`, this.m[i]!);
+      out.set(`${name}.exp_avg_sq`, this.v[i]!);
     });
     return out;
   }
 
   loadState(t: number, tensors: Map<string, Float32Array>): void {
-    this.t = t;
+    // Checkpoints written before state was keyed by weight name used the tfjs variable name, "<name>#<counter>".
+    const byName = new Map<string, Float32Array>();
+    for (const [k, data] of tensors) byName.set(k.replace(/#\d+(?=\.exp_avg(_sq)?$)/, ''), data);
     this.params.forEach((p, i) => {
       for (const [suffix, slot] of [['exp_avg', this.m[i]!], ['exp_avg_sq', this.v[i]!]] as const) {
-        const data = tensors.get(`${p.name}.${suffix}`);
-        if (!data || data.length !== p.size) throw new Error(`optimizer state: missing or mis-shaped ${p.name}.${suffix}`);
+        const key = `${this.names[i]}.${suffix}`;
+        const data = byName.get(key);
+        if (!data) throw new Error(`optimizer state: the checkpoint has no ${key} (it holds ${[...byName.keys()].slice(0, 4).join(', ')}${byName.size > 4 ? ', …' : ''})`);
+        if (data.length !== p.size) throw new Error(`optimizer state: ${key} has ${data.length} values, the weight has ${p.size}`);
         slot.assign(tf.tensor(data, p.shape));
       }
     });
+    this.t = t;
   }
 
   dispose(): void {

@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../config/schema.js';
 import { sftExamples, type Problem, type SftExample } from '../data/index.js';
-import { AdamW, clipByGlobalNorm } from './optimizer.js';
+import { AdamW, clipByGlobalNorm, trainableByName } from './optimizer.js';
 import type { PolicyBundle } from './policy_factory.js';
 import { disposeBatch, padRollouts } from './rollout_batch.js';
 
@@ -35,7 +35,7 @@ export async function runSft(
     if (!encoded.has(ex.problemId)) encoded.set(ex.problemId, tokenizer.encode(tokenizer.applyChatTemplate(ex.prompt, { addGenerationPrompt: true })));
     return encoded.get(ex.problemId)!;
   };
-  const optimizer = new AdamW(policy.trainableVariables, { betas: [0.9, 0.98], eps: 1e-8, weightDecay: 0 });
+  const optimizer = new AdamW(trainableByName(policy), { betas: [0.9, 0.98], eps: 1e-8, weightDecay: 0 });
   const t0 = Date.now();
   let firstLoss = NaN, lastLoss = NaN;
   for (let step = 1; step <= opts.steps; step++) {

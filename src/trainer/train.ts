@@ -11,7 +11,7 @@ import type { Problem } from '../data/index.js';
 import { createSandboxProvider } from '../../sandbox/providers.js';
 import type { SandboxProvider } from '../../sandbox/contract.js';
 import type { Policy } from '../model/policy.js';
-import { AdamW, clipByGlobalNorm, learningRate } from './optimizer.js';
+import { AdamW, clipByGlobalNorm, learningRate, trainableByName } from './optimizer.js';
 import { loadLatestCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { MetricsLog, summarize, type Metrics } from './metrics_log.js';
 import { Progress } from './progress.js';
@@ -75,7 +75,7 @@ export async function train(cfg: TrainConfig, log: (msg: string) => void = conso
   const needRef = cfg.actor.use_kl_loss || cfg.algorithm.use_kl_in_reward;
   const ref: Policy | null = needRef ? await loadReferencePolicy(cfg, runDir) : null;
 
-  const optimizer = new AdamW(policy.trainableVariables, {
+  const optimizer = new AdamW(trainableByName(policy), {
     betas: cfg.actor.optim.betas,
     eps: cfg.actor.optim.eps,
     weightDecay: cfg.actor.optim.weight_decay,
@@ -228,12 +228,15 @@ async function trainStep(step: number, c: StepContext): Promise<Metrics> {
     'train/kept_groups': keep.length / n,
     'actor/lr': learningRate(step, cfg.actor.optim, cfg.trainer.total_steps),
     'training/global_step': step,
+    'train/update_skipped': 0,
   };
-  if (keep.length === 0) {
-    c.log(`step ${step}: every group's scores agree; no update (filter_groups)`);
+  const skip = (why: string): Metrics => {
+    c.log(`step ${step}: ${why}; no update`);
+    m['train/update_skipped'] = 1;
     timing['timing_s/step'] = (Date.now() - tStep) / 1000;
     return { ...m, ...timing };
-  }
+  };
+  if (keep.length === 0) return skip("every group's scores agree (filter_groups)");
 
   // 4. Tensors of the kept rows; overlong = mask drops truncated rows from the loss.
   const rows = {
@@ -246,6 +249,18 @@ async function trainStep(step: number, c: StepContext): Promise<Metrics> {
     cfg.reward.overlong === 'mask'
       ? tf.tidy(() => batch.responseMask.mul(tf.tensor2d(keep.map((i) => (truncated[i] ? 0 : 1)), [keep.length, 1])) as tf.Tensor2D)
       : batch.responseMask.clone();
+  // Valid tokens per row: the loss of a mini-batch is normalised by its counts, whatever its micro-batches.
+  const rowTokensT = responseMask.sum(1);
+  const rowTokens = Array.from(await rowTokensT.data());
+  rowTokensT.dispose();
+  const validTokens = rowTokens.reduce((a, b) => a + b, 0);
+  // Whitening (reinforce_plus_plus*) needs two valid tokens, and a step without any has nothing to learn from.
+  if (validTokens < 2) {
+    tf.dispose(responseMask);
+    disposeBatch(batch);
+    const why = cfg.reward.overlong === 'mask' ? ' (every kept response was truncated and overlong: mask drops them)' : '';
+    return skip(`${validTokens} valid response token${validTokens === 1 ? '' : 's'}${why}, too few to learn from`);
+  }
   const scoresT = tokenLevelScores(keep.map((i) => scores[i]!), keep.map((i) => responseLengths[i]!), T);
   const temperature = cfg.rollout.temperature > 0 ? cfg.rollout.temperature : 1;
   // Micro-batches: at most micro_batch_size rows and max_tokens_per_micro_batch padded tokens (activation memory
@@ -299,16 +314,21 @@ async function trainStep(step: number, c: StepContext): Promise<Metrics> {
   const tUpdate = Date.now();
   const lr = learningRate(step, cfg.actor.optim, cfg.trainer.total_steps);
   const miniRows = cfg.actor.ppo_mini_batch_size * n;
+  // Metrics are averaged over mini-batches; within one, the micro-batches' shares add up (see microBatchGrads).
   const acc: Record<string, number[]> = {};
   const push = (k: string, v: number) => (acc[k] ??= []).push(v);
   for (let epoch = 0; epoch < cfg.actor.ppo_epochs; epoch++) {
     const order = shuffledRows(keep.length, stepSeed(cfg.trainer.seed, step, `epoch${epoch}`));
     for (let s = 0; s < order.length; s += miniRows) {
       const mini = order.slice(s, s + miniRows);
+      const global = {
+        globalTokens: mini.reduce((a, r) => a + rowTokens[r]!, 0),
+        globalSeqs: mini.filter((r) => rowTokens[r]! > 0).length,
+      };
+      const miniMetrics: Metrics = {};
       let gradSum: tf.Tensor[] | null = null;
       // Consecutive rows of the shuffled order, as many as the limits allow at their own width.
       for (const mb of packRows(mini, keptLengths, { ...limits, promptWidth: P })) {
-        const weight = mb.rows.length / mini.length;
         const { grads, metrics } = await microBatchGrads(policy, {
           ids: microRows(batch.ids, mb, P),
           attentionMask: microRows(batch.attentionMask, mb, P),
@@ -319,9 +339,9 @@ async function trainStep(step: number, c: StepContext): Promise<Metrics> {
           T: mb.responseWidth,
           lossScaleFactor: T,
           temperature,
-          weight,
+          ...global,
         }, cfg);
-        for (const [k, v] of Object.entries(metrics)) push(k, v);
+        for (const [k, v] of Object.entries(metrics)) miniMetrics[k] = (miniMetrics[k] ?? 0) + v;
         if (gradSum === null) gradSum = grads;
         else {
           const prev: tf.Tensor[] = gradSum;
@@ -330,6 +350,7 @@ async function trainStep(step: number, c: StepContext): Promise<Metrics> {
           grads.forEach((g) => g.dispose());
         }
       }
+      for (const [k, v] of Object.entries(miniMetrics)) push(k, v);
       const { grads, norm } = await clipByGlobalNorm(gradSum!, cfg.actor.grad_clip);
       push('actor/grad_norm', norm);
       if (Number.isFinite(norm)) optimizer.step(grads, lr);
@@ -339,6 +360,7 @@ async function trainStep(step: number, c: StepContext): Promise<Metrics> {
   }
   timing['timing_s/update_actor'] = (Date.now() - tUpdate) / 1000;
   for (const [k, v] of Object.entries(acc)) m[k] = v.reduce((a, b) => a + b, 0) / v.length;
+  if (cfg.actor.use_kl_loss && refLogProb) m['actor/kl_coef'] = cfg.actor.kl_loss_coef;
   await bundle.weightsUpdated();
 
   tf.dispose([oldLogProb, advantages, returns, tokenLevelRewards, responseMask, scoresT]);
@@ -363,11 +385,16 @@ interface MicroBatch {
   /** seq-mean-token-sum-norm divisor: the whole batch's response width, whatever this micro-batch was cut to. */
   lossScaleFactor: number;
   temperature: number;
-  /** rows of this micro-batch / rows of its mini-batch (verl's loss scale under gradient accumulation). */
-  weight: number;
+  /** Valid tokens, and sequences with one, of the whole mini-batch: token-mean and seq-mean divide by these. */
+  globalTokens: number;
+  globalSeqs: number;
 }
 
-/** Loss = pg_loss − entropy_coeff·entropy + kl_loss_coef·kl; returns its gradients and the metrics. */
+/**
+ * Loss = pg_loss − entropy_coeff·entropy + kl_loss_coef·kl, normalised by the mini-batch's counts, so the
+ * micro-batches' losses (and gradients) sum to the mini-batch's (verl's engine). Returns the gradients and this
+ * micro-batch's share of each metric: the shares of a mini-batch add up to its value.
+ */
 async function microBatchGrads(policy: Policy, mb: MicroBatch, cfg: TrainConfig): Promise<{ grads: tf.Tensor[]; metrics: Metrics }> {
   const a = cfg.actor;
   const kept: Record<string, tf.Scalar> = {};
@@ -391,15 +418,17 @@ async function microBatchGrads(policy: Policy, mb: MicroBatch, cfg: TrainConfig)
       clipRatioC: a.clip_ratio_c,
       lossAggMode: a.loss_agg_mode,
       lossScaleFactor: mb.lossScaleFactor,
+      globalTokens: mb.globalTokens,
+      globalSeqs: mb.globalSeqs,
     });
     // Metrics leave the tape as tensors and are read once, after the backward pass (no sync inside it).
     kept['actor/pg_loss'] = tf.keep(pl.loss);
     kept['actor/pg_clipfrac'] = tf.keep(pl.metrics.pg_clipfrac);
     kept['actor/ppo_kl'] = tf.keep(pl.metrics.ppo_kl);
     kept['actor/pg_clipfrac_lower'] = tf.keep(pl.metrics.pg_clipfrac_lower);
-    const agg = { lossScaleFactor: mb.lossScaleFactor };
+    const agg = { lossScaleFactor: mb.lossScaleFactor, globalTokens: mb.globalTokens, globalSeqs: mb.globalSeqs };
     const entropy = aggLoss(out.entropy!, mb.responseMask, a.loss_agg_mode, agg);
-    kept['actor/entropy'] = tf.keep(aggLoss(out.entropy!, mb.responseMask, 'token-mean'));
+    kept['actor/entropy'] = tf.keep(aggLoss(out.entropy!, mb.responseMask, 'token-mean', agg));
     let loss: tf.Tensor = pl.loss;
     if (a.entropy_coeff !== 0) loss = loss.sub(entropy.mul(a.entropy_coeff));
     if (a.use_kl_loss && mb.refLogProb) {
@@ -407,11 +436,10 @@ async function microBatchGrads(policy: Policy, mb: MicroBatch, cfg: TrainConfig)
       kept['actor/kl_loss'] = tf.keep(kl);
       loss = loss.add(kl.mul(a.kl_loss_coef));
     }
-    return loss.mul(mb.weight) as tf.Scalar;
+    return loss as tf.Scalar;
   }, vars);
   const metrics: Metrics = {};
   for (const [k, t] of Object.entries(kept)) metrics[k] = (await t.data())[0]!;
-  if (a.use_kl_loss && mb.refLogProb) metrics['actor/kl_coef'] = a.kl_loss_coef;
   tf.dispose([value, ...Object.values(kept), mb.ids, mb.attentionMask, mb.responseMask, mb.oldLogProb, mb.advantages]);
   if (mb.refLogProb) mb.refLogProb.dispose();
   return { grads: vars.map((v) => grads[v.name]!), metrics };

@@ -47,6 +47,23 @@ describe('aggLoss', () => {
     expect(() => aggLoss(l, m, 'seq-sum' as never)).toThrow(/unknown loss aggregation mode "seq-sum".*token-mean/);
     tf.dispose([l, m]);
   });
+  it('with the whole batch\'s counts, the parts of any split of the rows sum to the whole batch\'s loss', () => {
+    const r = rng(5);
+    const B = 30, T = 20;
+    const loss = Array.from({ length: B }, () => Array.from({ length: T }, () => r() * 4 - 2));
+    const mask = Array.from({ length: B }, (_, i) => Array.from({ length: T }, (_, t) => (i % 5 === 0 ? 0 : t < 1 + ((i * 7) % T) ? 1 : 0)));
+    const global = { globalTokens: mask.flat().reduce<number>((a, b) => a + b, 0), globalSeqs: mask.filter((row) => row.some((x) => x > 0)).length };
+    for (const mode of LOSS_AGG_MODES) {
+      const want = goldenAgg(loss, mask, mode, T);
+      let sum = 0;
+      for (const [a, b] of [[0, 4], [4, 5], [5, 19], [19, 30]] as const) {
+        const part = aggLoss(t2(loss.slice(a, b)), t2(mask.slice(a, b)), mode, { ...global, lossScaleFactor: T });
+        sum += part.dataSync()[0]!;
+        part.dispose();
+      }
+      expect(Math.abs(sum - want), mode).toBeLessThan(1e-5);
+    }
+  });
   it('an all-masked batch aggregates to 0, not NaN', () => {
     const l = tf.ones([2, 3]), m = tf.zeros([2, 3]);
     for (const mode of LOSS_AGG_MODES) expect(aggLoss(l, m, mode).dataSync()[0]).toBe(0);

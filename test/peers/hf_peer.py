@@ -2,6 +2,9 @@
 
   python hf_peer.py make JOB.json    build tiny random models with transformers itself and save them exactly as
                                      transformers does (dtype, max_shard_size), tokenizer saved by AutoTokenizer
+  python hf_peer.py warp JOB.json    apply transformers' sampling warpers to a logits row, in the order generate()
+                                     applies them (temperature, top-k, top-p), for each of the given settings, and
+                                     answer the surviving token ids with their log-probs
   python hf_peer.py check JOB.json   load model directories with AutoModelForCausalLM / AutoTokenizer (float32),
                                      recording every warning, and answer: per-token log-probs of given ids, greedy
                                      continuations, token ids of prompt/completion pairs, decoded text
@@ -115,9 +118,32 @@ def check(task):
     return out
 
 
+def warp(task):
+    from transformers.generation.logits_process import TemperatureLogitsWarper, TopKLogitsWarper, TopPLogitsWarper
+
+    row = torch.tensor([task["logits"]], dtype=torch.float32)
+    out = []
+    for s in task["settings"]:
+        # generate()'s order (GenerationMixin._get_logits_processor): temperature, top-k, top-p, each when active.
+        warpers = []
+        if s["temperature"] != 1.0:
+            warpers.append(TemperatureLogitsWarper(s["temperature"]))
+        if s["top_k"] != 0:
+            warpers.append(TopKLogitsWarper(top_k=s["top_k"]))
+        if s["top_p"] < 1.0:
+            warpers.append(TopPLogitsWarper(top_p=s["top_p"]))
+        scores = row
+        for w in warpers:
+            scores = w(None, scores)
+        logp = scores.log_softmax(-1)[0]
+        kept = torch.nonzero(torch.isfinite(logp)).flatten()
+        out.append({"ids": kept.tolist(), "logprobs": logp[kept].tolist()})
+    return out
+
+
 def main():
     mode, job = sys.argv[1], json.load(open(sys.argv[2]))
-    fn = {"make": make, "check": check}[mode]
+    fn = {"make": make, "check": check, "warp": warp}[mode]
     print(json.dumps([fn(t) for t in job]))
 
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { judgeAll } from '../../src/trainer/judge.js';
 import { loadLatestCheckpoint, saveCheckpoint } from '../../src/trainer/checkpoint.js';
-import { AdamW } from '../../src/trainer/optimizer.js';
+import { AdamW, trainableByName } from '../../src/trainer/optimizer.js';
 import { tinyCharPolicy } from '../../src/trainer/policy_factory.js';
 import { validateConfig } from '../../src/config/load.js';
 import { SandboxUnavailableError } from '../../sandbox/contract.js';
@@ -77,7 +77,7 @@ describe('checkpoints', () => {
     const run = tmpDir('rl-ckpt-');
     const c = validateConfig({ model: { tiny: { hidden_size: 8, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 16 } } });
     const bundle = tinyCharPolicy(c);
-    const opt = new AdamW(bundle.policy.trainableVariables, { betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 });
+    const opt = new AdamW(trainableByName(bundle.policy), { betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 });
     opt.step(bundle.policy.trainableVariables.map((v) => tf.onesLike(v)), 0.1);
     await saveCheckpoint(run, 1, { bundle, optimizer: opt, wallS: 12.5 });
     const broken = { ...bundle, save: async () => { throw new Error('disk full'); } };
@@ -86,12 +86,43 @@ describe('checkpoints', () => {
     expect(ck.step).toBe(1);
     expect(ck.optimizerStep).toBe(1);
     expect(ck.wallS).toBe(12.5);
-    const first = bundle.policy.trainableVariables[0]!;
-    const m = ck.optimizerState.get(`${first.name}.exp_avg`)!;
+    const m = ck.optimizerState.get('model.embed_tokens.weight.exp_avg')!;
     expect(m[0]).toBeCloseTo(0.1, 6);
     expect(fs.readdirSync(path.join(run, 'checkpoints')).sort()).toEqual(['latest', 'step_000001']);
     expect(fs.existsSync(path.join(ck.modelDir, 'config.json'))).toBe(true);
     opt.dispose();
     await bundle.dispose();
+  });
+
+  it('resume in a process that built other models first: optimizer state is found by Hugging Face name', async () => {
+    await tf.setBackend('cpu');
+    const run = tmpDir('rl-ckpt-');
+    const c = validateConfig({ model: { tiny: { hidden_size: 8, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 16 } } });
+    const saved = tinyCharPolicy(c);
+    const opt = new AdamW(trainableByName(saved.policy), { betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 });
+    opt.step(saved.policy.trainableVariables.map((v) => tf.onesLike(v)), 0.1);
+    await saveCheckpoint(run, 1, { bundle: saved, optimizer: opt, wallS: 1 });
+    const want = Array.from(await opt.m[0]!.data());
+    opt.dispose();
+    await saved.dispose();
+    // Another model built first (a reference policy, a bench), then the resumed policy.
+    const other = tinyCharPolicy(c);
+    const ck = loadLatestCheckpoint(run)!;
+    const resumed = tinyCharPolicy(c);
+    const again = new AdamW(trainableByName(resumed.policy), { betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 });
+    again.loadState(ck.optimizerStep, ck.optimizerState);
+    expect(again.t).toBe(1);
+    expect(Array.from(await again.m[0]!.data())).toEqual(want);
+    // A checkpoint written when state was keyed by "<tfjs variable name>#<counter>" still loads.
+    const legacy = new Map([...ck.optimizerState].map(([k, v]) => [k.replace(/\.exp_avg(_sq)?$/, (s) => `#7${s}`), v]));
+    expect([...legacy.keys()][0]).toMatch(/#7\.exp_avg/);
+    again.m[0]!.assign(tf.zerosLike(again.m[0]!));
+    again.loadState(ck.optimizerStep, legacy);
+    expect(Array.from(await again.m[0]!.data())).toEqual(want);
+    legacy.delete([...legacy.keys()][0]!);
+    expect(() => again.loadState(ck.optimizerStep, legacy)).toThrow(/the checkpoint has no model\.embed_tokens\.weight\.exp_avg/);
+    again.dispose();
+    await resumed.dispose();
+    await other.dispose();
   });
 });

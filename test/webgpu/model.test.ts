@@ -6,7 +6,7 @@ import { definedOps, referenceImpl, registerBackendImpl, unregisterBackendImpl }
 import { makeConfig } from '../../src/model/config.js';
 import { randomInternalWeights } from '../../src/model/init.js';
 import { Transformer } from '../../src/model/transformer.js';
-import { AdamW } from '../../src/trainer/optimizer.js';
+import { AdamW, trainableByName } from '../../src/trainer/optimizer.js';
 import { closeness, haveWebgpu, useBackend } from './harness.js';
 
 const ok = await haveWebgpu();
@@ -57,16 +57,16 @@ interface StepResult {
  * is ≈ lr·sign(g), so feeding each backend its own near-zero gradients would compare rounding noise).
  */
 async function adamwSteps(model: Transformer, grads: Map<string, Float32Array>): Promise<Map<string, Float32Array>> {
-  const vars = model.trainableVariables;
+  const vars = trainableByName(model);
   const opt = new AdamW(vars, { betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0.01 });
   for (let i = 0; i < 2; i++) {
-    const g = vars.map((v) => tf.tensor(grads.get(v.name.replace(/#\d+$/, ''))!, v.shape));
+    const g = [...vars].map(([name, v]) => tf.tensor(grads.get(name)!, v.shape));
     opt.step(g, 1e-3);
     tf.dispose(g);
   }
   opt.dispose();
   const out = new Map<string, Float32Array>();
-  for (const v of vars) out.set(v.name.replace(/#\d+$/, ''), (await v.data()) as Float32Array);
+  for (const [name, v] of vars) out.set(name, (await v.data()) as Float32Array);
   return out;
 }
 
@@ -85,7 +85,7 @@ async function trainingStep(model: Transformer): Promise<StepResult> {
     }),
   );
   const gradArrays = new Map<string, Float32Array>();
-  for (const [n, g] of Object.entries(grads)) gradArrays.set(n.replace(/#\d+$/, ''), (await g.data()) as Float32Array);
+  for (const [name, v] of trainableByName(model)) gradArrays.set(name, (await grads[v.name]!.data()) as Float32Array);
   const result: StepResult = {
     logits: (await logitsT.data()) as Float32Array,
     logProbs: (await s.logProbs.data()) as Float32Array,
