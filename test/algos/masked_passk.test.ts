@@ -26,7 +26,7 @@ describe('masked statistics', () => {
     expect(maskedVar(v, m, false).dataSync()[0]).toBeCloseTo(ss / (n + 1e-8), 4);
     const rowMeans = maskedMean(v, m, 1).dataSync();
     vals.forEach((row, i) => {
-      const c = mask[i]!.reduce((a, b) => a + b, 0);
+      const c = mask[i]!.reduce((a: number, b) => a + b, 0);
       const want = row.reduce((a, x, t) => a + x * mask[i]![t]!, 0) / (c + 1e-8);
       expect(rowMeans[i]).toBeCloseTo(want, 4);
     });

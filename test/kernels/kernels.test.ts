@@ -25,7 +25,9 @@ import {
 type Fn = (...args: any[]) => tf.Tensor;
 
 let seed = 1;
-const rnd = (shape: number[], scale = 1) => tf.mul(tf.randomNormal(shape, 0, 1, 'float32', seed++), scale);
+// Any rank: the shape is runtime data here, and each op checks its own rank.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const rnd = (shape: number[], scale = 1): tf.Tensor<any> => tf.mul(tf.randomNormal(shape, 0, 1, 'float32', seed++), scale);
 
 function maxAbs(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!);

@@ -50,10 +50,8 @@ describe('tiny Qwen2 checkpoint', () => {
 
   it('runs as a script (after npm run build)', () => {
     const script = path.resolve('dist/src/model/tiny_checkpoint.js');
-    if (!fs.existsSync(script)) {
-      console.warn('skipping script check: dist/ not built');
-      return;
-    }
+    // test/global-setup.ts builds dist/ before the suite: a missing script is a failure, not a skip.
+    expect(fs.existsSync(script), `${script} (built by the global setup)`).toBe(true);
     const out = path.join(tmp, 'script');
     const msg = execFileSync(process.execPath, [script, out, '--seed', '3'], { encoding: 'utf8' });
     expect(msg).toMatch(/wrote tiny Qwen2 checkpoint/);

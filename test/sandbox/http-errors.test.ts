@@ -84,7 +84,7 @@ describe('HTTP status codes as SandboxFusion answers them', () => {
   it('404 for an unknown route, in FastAPI shape', async () => {
     const res = await fetch(`${server.url}/nope`);
     expect(res.status).toBe(404);
-    expect((await res.json()).detail).toMatch(/Not Found/);
+    expect(((await res.json()) as { detail: string }).detail).toMatch(/Not Found/);
   });
 
   it('a sandbox failure is 200 with status SandboxError and executor_pod_name (verl retries only 504)', async () => {
