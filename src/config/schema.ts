@@ -129,7 +129,7 @@ export const RewardSchema = z
 
 export const SandboxSchema = z
   .strictObject({
-    provider: z.enum(['auto', 'docker', 'remote', 'local']).default('auto').describe('where code runs (auto: docker if a daemon answers)'),
+    provider: z.enum(['auto', 'docker', 'remote', 'local']).default('auto').describe('where code runs (auto: docker, else an error; local: host subprocess, only when asked for)'),
     url: z.string().nullable().default(null).describe('SandboxFusion-compatible URL for provider = remote'),
     concurrency: positiveInt().default(4).describe('submissions judged at once'),
     retries: z.number().int().min(0).default(3).describe('retries of a sandbox failure before the step fails'),
