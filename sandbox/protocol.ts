@@ -67,6 +67,7 @@ export type HarnessRecord =
   | CompileRecord
   | CaseRecord
   | { type: 'files'; files: Record<string, string> }
+  | { type: 'start' }
   | { type: 'done' }
   | { type: 'error'; message: string; trace?: string };
 
@@ -77,6 +78,8 @@ export interface HarnessOutcome {
   files?: Record<string, string>;
   /** done: the harness finished; deadline: the runner's hard time budget killed it; died: it vanished mid-run. */
   termination: 'done' | 'deadline' | 'died';
+  /** The harness read the request (its `start` record): a harness that died without it never ran the program. */
+  started?: boolean;
   /** Why it died (e.g. "the container ran out of memory"), or the harness's own error message. */
   reason?: string;
   harnessError?: string;
@@ -152,6 +155,9 @@ export class OutcomeBuilder {
         break;
       case 'files':
         this.outcome.files = rec.files;
+        break;
+      case 'start':
+        this.outcome.started = true;
         break;
       case 'done':
         this.outcome.termination = 'done';
