@@ -133,7 +133,12 @@ export const SandboxSchema = z
     url: z.string().nullable().default(null).describe('SandboxFusion-compatible URL for provider = remote'),
     concurrency: positiveInt().default(4).describe('submissions judged at once'),
     retries: z.number().int().min(0).default(3).describe('retries of a sandbox failure before the step fails'),
-    retry_delay_s: z.number().min(0).default(1).describe('first retry delay (doubles each retry)'),
+    retry_delay_s: z.number().min(0).default(1).describe('first retry delay (doubles each retry, at most 30 s)'),
+    retry_for_s: z
+      .number()
+      .min(0)
+      .default(0)
+      .describe('keep retrying a failing sandbox past `retries` until this many seconds since the first failure (0: retries only)'),
   })
   .prefault({});
 
