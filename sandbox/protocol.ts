@@ -127,11 +127,13 @@ export function harnessRequestForRunCode(req: RunCodeRequest & { language: Langu
 
 /**
  * The runner's hard budget for one harness run: every case's own limit plus a little slack per case,
- * so the harness (which enforces the per-case limits itself) is only overruled when it is stuck.
+ * so the harness (which enforces the per-case limits itself) is only overruled when it is stuck. The fixed 1 s
+ * covers the harness's own kill, sweep and report on a loaded host: at 0.4 s, 1 of 256 mixed submissions at 128
+ * concurrent clients (load average ~10 on 2 cores) hit the budget instead of the harness's time limit.
  */
 export function hardBudgetMs(req: HarnessRequest): number {
   const compile = COMPILED_LANGUAGES.has(req.language) ? req.compile_timeout_s + 0.3 : 0;
-  return Math.round((compile + req.cases.length * (req.timeout_s + 0.15) + 0.4) * 1000);
+  return Math.round((compile + req.cases.length * (req.timeout_s + 0.15) + 1.0) * 1000);
 }
 
 /** Folds streamed harness lines into an outcome. */
