@@ -114,3 +114,26 @@ describe.skipIf(!dockerReady)('Docker sandbox under infrastructure faults', () =
     });
   }
 });
+
+describe.skipIf(!dockerReady)('a sandbox container that never starts', () => {
+  it('the submission fails with SandboxUnavailableError naming the cause; nothing is left behind; retried on demand', async () => {
+    const baseline = await containerCount();
+    // Docker refuses a container with under 6 MB of memory: every start fails, as with a broken daemon or image.
+    const sb = await DockerSandbox.create({ concurrency: 1, poolSize: 1, memoryMB: 3 - 48 });
+    try {
+      for (let i = 0; i < 2; i++) {
+        const t0 = performance.now();
+        const err = await sb.runCode({ code: 'print(1)', language: 'python' }).then(
+          (r) => new Error(`answered: ${JSON.stringify(r)}`),
+          (e: unknown) => e,
+        );
+        expect(err).toBeInstanceOf(SandboxUnavailableError);
+        expect((err as Error).message).toMatch(/cannot start a sandbox container: .*[Mm]emory/);
+        expect((performance.now() - t0) / 1000, 'fails fast, no hang').toBeLessThan(10);
+      }
+    } finally {
+      await sb.close();
+    }
+    expect(await containerCount()).toBe(baseline);
+  });
+});
