@@ -15,6 +15,12 @@ import {
 import { parseJudgeRequest, parseRunCodeRequest } from './schemas.js';
 import { Semaphore } from './semaphore.js';
 
+/** Containers tried for one submission when they die from outside (docker kill, exited while idle). */
+const CONTAINER_ATTEMPTS = 3;
+
+/** The container died for a reason outside the program (killed from outside, exited before use): retry elsewhere. */
+class ContainerLostError extends SandboxUnavailableError {}
+
 /** Memory the harness and its zygote need on top of the program's own limit. */
 const HARNESS_OVERHEAD_MB = 48;
 
@@ -92,15 +98,25 @@ export class DockerSandbox implements SandboxProvider {
   /** Runs one harness request in a fresh container. Throws SandboxUnavailableError on infrastructure failure. */
   execute(hreq: HarnessRequest): Promise<HarnessOutcome> {
     return this.slots.run(async () => {
-      // A container whose harness died while idle is not the program's fault: take another (once).
-      for (let attempt = 0; ; attempt++) {
+      // A container that died before or while serving the submission (killed from outside, harness gone while
+      // idle) says nothing about the program: take a fresh one, and after CONTAINER_ATTEMPTS give up with an
+      // infrastructure error. Its result is never used (R7).
+      let last = '';
+      for (let attempt = 1; attempt <= CONTAINER_ATTEMPTS; attempt++) {
         const c = await this.pool.acquire();
-        if (!c.alive && attempt === 0) {
+        if (!c.alive) {
+          last = `container ${c.id.slice(0, 12)} had exited before use`;
           this.pool.discard(c);
           continue;
         }
-        return this.runIn(c, hreq);
+        try {
+          return await this.runIn(c, hreq);
+        } catch (err) {
+          if (!(err instanceof ContainerLostError)) throw err;
+          last = err.message;
+        }
       }
+      throw new SandboxUnavailableError(`${CONTAINER_ATTEMPTS} sandbox containers in a row died before finishing the submission; last: ${last}`);
     });
   }
 
@@ -147,11 +163,14 @@ export class DockerSandbox implements SandboxProvider {
       demux.end();
       const out = builder.outcome;
       if (out.termination !== 'done') {
+        if (!out.started && how === 'deadline') {
+          throw new ContainerLostError(`the sandbox harness of container ${c.id.slice(0, 12)} never read the submission`);
+        }
         if (how === 'deadline') {
           out.termination = 'deadline';
           out.reason = 'killed: the submission exceeded its hard time budget';
         } else {
-          out.reason = await this.whyDied(c, streamError);
+          out.reason = await this.whyDied(c, streamError, out.started === true);
         }
       }
       out.wallS = (performance.now() - t0) / 1000;
@@ -167,7 +186,7 @@ export class DockerSandbox implements SandboxProvider {
   }
 
   /** The harness vanished: find out whether the program (memory, signals) or the infrastructure did it. */
-  private async whyDied(c: WarmContainer, streamError: Error | undefined): Promise<string> {
+  private async whyDied(c: WarmContainer, streamError: Error | undefined, started: boolean): Promise<string> {
     let info: Docker.ContainerInspectInfo;
     try {
       info = await c.container.inspect();
@@ -175,6 +194,18 @@ export class DockerSandbox implements SandboxProvider {
       throw new SandboxUnavailableError(`lost the sandbox container: ${(err as Error).message}`, { cause: err });
     }
     if (info.State.OOMKilled) return 'killed: the container ran out of memory';
+    const signal = await this.pool.killedFromOutside(c.id);
+    if (signal !== undefined) {
+      throw new ContainerLostError(
+        `the sandbox container ${c.id.slice(0, 12)} was killed from outside (signal ${signal}: docker kill/stop or a daemon shutdown)`,
+      );
+    }
+    if (!started) {
+      // No `start` record: the harness died before reading the request, so nothing of the program ran.
+      throw new ContainerLostError(
+        `the sandbox harness of container ${c.id.slice(0, 12)} exited (code ${info.State.ExitCode}) before reading the submission`,
+      );
+    }
     if (streamError && info.State.Running) {
       throw new SandboxUnavailableError(`lost the connection to the sandbox container: ${streamError.message}`);
     }

@@ -1,6 +1,8 @@
 """Judging harness: runs every test case of ONE submission and streams per-case results.
 
 Protocol: one JSON request on stdin (read to EOF), JSON lines on stdout:
+  {"type":"start"}  once the request is read, before anything of it runs (a harness that dies before
+                   this line never ran the program: an infrastructure failure, not a verdict)
   {"type":"compile",...}  once, for compiled languages
   {"type":"case","index":i,...}  one per case, as each finishes
   {"type":"files","files":{path: base64}}  when fetch_files was asked for
@@ -230,7 +232,7 @@ class Outcome:
 class Harness:
     def __init__(self, zygote):
         self.zygote_pid, self.zsock = zygote
-        self.oom_path = "/sys/fs/cgroup/memory/memory.oom_control"
+        self.cgroup_root = os.environ.get("RL_CGROUP_ROOT") or "/sys/fs/cgroup"  # tests point it at a fake tree
 
     # -- process launch
     def launch_python(self, path, limits, cwd):
@@ -406,13 +408,18 @@ class Harness:
         self.zygote_pid, self.zsock = pid, parent
 
     def oom_kills(self):
-        try:
-            with open(self.oom_path) as f:
-                for line in f:
-                    if line.startswith("oom_kill "):
-                        return int(line.split()[1])
-        except OSError:
-            pass
+        """OOM kills so far in this container's memory cgroup, or None when no counter is readable.
+
+        cgroup v2 (unified, the container's own namespace root): memory.events; cgroup v1: memory/memory.oom_control.
+        Both have an "oom_kill N" line (v1 since Linux 4.13)."""
+        for rel in ("memory.events", "memory/memory.oom_control"):
+            try:
+                with open(os.path.join(self.cgroup_root, rel)) as f:
+                    for line in f:
+                        if line.startswith("oom_kill "):
+                            return int(line.split()[1])
+            except (OSError, ValueError):
+                continue
         return None
 
 
@@ -750,6 +757,7 @@ def main():
     try:
         req = json.loads(raw.decode("utf-8", errors="surrogatepass"))
         del raw
+        emit({"type": "start"})
         os.makedirs(WORKDIR, exist_ok=True)
         harness = Harness(zygote)
         job = Job(harness, req)

@@ -1,6 +1,6 @@
 // The `local` provider: the same judging harness, run as a host subprocess with rlimits and a
 // private temp dir. Much weaker isolation than Docker (no network or filesystem isolation, no
-// process sweep): for machines without Docker, and only when asked for or chosen by `auto`.
+// process sweep): for machines without Docker, and only when asked for (`auto` never picks it).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';

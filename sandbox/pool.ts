@@ -71,7 +71,10 @@ export function containerCreateOptions(image: string, limits: ContainerLimits): 
       NanoCpus: Math.round(limits.cpus * 1e9),
       LogConfig: { Type: 'none', Config: {} },
       CapDrop: ['ALL'],
+      // Docker's default seccomp profile applies (never `seccomp=unconfined`); setuid binaries do not elevate.
       SecurityOpt: ['no-new-privileges'],
+      // Docker opens unprivileged ICMP ("ping") sockets to every group by default: close them too.
+      Sysctls: { 'net.ipv4.ping_group_range': '1 0' },
       Ulimits: [
         { Name: 'core', Soft: 0, Hard: 0 },
         { Name: 'nofile', Soft: 1024, Hard: 1024 },
@@ -88,12 +91,67 @@ export class WarmPool {
   private closed = false;
   private failing: Error | undefined;
   private settleWaiters: Array<() => void> = [];
+  /** Containers of this pool that were alive and handed out or waiting (a `kill` event for one is not ours). */
+  private readonly live = new Set<string>();
+  /** Container id → signal, for containers Docker reported killed while not yet discarded by us (docker kill, daemon stop). */
+  private readonly killedOutside = new Map<string, string>();
+  private events: NodeJS.ReadableStream | undefined;
+  private eventsStarting: Promise<void> | undefined;
 
   constructor(private readonly docker: Docker, readonly options: PoolOptions) {}
 
   /** Starts filling the pool (does not wait). */
   start(): void {
+    void this.watchKills();
     this.refill();
+  }
+
+  /**
+   * How the harness of a container died from outside, if it did: Docker's event stream reports every `kill`
+   * (docker kill, docker stop, a daemon shutdown), which a program inside cannot cause. A program that kills its
+   * own harness gets no such event. Waits up to `waitMs` for the event, which travels on another connection.
+   */
+  async killedFromOutside(id: string, waitMs = 300): Promise<string | undefined> {
+    const end = Date.now() + waitMs;
+    while (!this.killedOutside.has(id) && Date.now() < end && this.events) await new Promise((r) => setTimeout(r, 20));
+    return this.killedOutside.get(id);
+  }
+
+  /** Subscribes to kill events of this process's sandbox containers (again after the daemon restarted). */
+  private watchKills(): Promise<void> {
+    if (this.events || this.closed) return Promise.resolve();
+    this.eventsStarting ??= this.docker
+      .getEvents({ filters: { type: ['container'], event: ['kill'], label: [`${OWNER_LABEL}=${process.pid}`] } })
+      .then((stream) => {
+        this.events = stream;
+        let buf = '';
+        stream.on('data', (chunk: Buffer) => {
+          buf += chunk.toString('utf8');
+          let nl: number;
+          while ((nl = buf.indexOf('\n')) >= 0) {
+            const line = buf.slice(0, nl);
+            buf = buf.slice(nl + 1);
+            try {
+              const ev = JSON.parse(line) as { id?: string; Actor?: { ID?: string; Attributes?: Record<string, string> } };
+              const id = ev.Actor?.ID ?? ev.id;
+              if (id && this.live.has(id)) this.killedOutside.set(id, ev.Actor?.Attributes?.signal ?? '?');
+            } catch {
+              // a partial or foreign line: ignore
+            }
+          }
+        });
+        const gone = () => {
+          if (this.events === stream) this.events = undefined;
+        };
+        stream.once('end', gone);
+        stream.once('close', gone);
+        stream.on('error', gone);
+      })
+      .catch(() => undefined) // the daemon is down: the next acquire subscribes again
+      .finally(() => {
+        this.eventsStarting = undefined;
+      });
+    return this.eventsStarting;
   }
 
   /** A started container for one submission. Throws SandboxUnavailableError when containers cannot be started. */
@@ -101,6 +159,7 @@ export class WarmPool {
     if (this.closed) return Promise.reject(new SandboxUnavailableError('the sandbox pool is closed'));
     // After a failure, retry starting containers only when someone needs one (no busy loop while the daemon is down).
     this.failing = undefined;
+    void this.watchKills();
     const promise = new Promise<WarmContainer>((resolve, reject) => this.waiters.push({ resolve, reject }));
     this.dispatch();
     this.refill();
@@ -110,6 +169,8 @@ export class WarmPool {
   /** Destroys a used (or broken) container in the background and starts its replacement. */
   discard(c: WarmContainer): void {
     c.alive = false;
+    this.live.delete(c.id);
+    this.killedOutside.delete(c.id);
     c.stream.destroy();
     const removal = c.container
       .remove({ force: true })
@@ -138,6 +199,8 @@ export class WarmPool {
     for (const w of this.waiters.splice(0)) w.reject(err);
     for (const c of this.ready.splice(0)) this.discard(c);
     await this.settle();
+    (this.events as { destroy?: () => void } | undefined)?.destroy?.();
+    this.events = undefined;
   }
 
   private isSettled(): boolean {
@@ -152,7 +215,7 @@ export class WarmPool {
   private dispatch(): void {
     while (this.waiters.length && this.ready.length) {
       const c = this.ready.shift()!;
-      if (!c.alive) {
+      if (!c.alive || this.killedOutside.has(c.id)) {
         this.discard(c);
         continue;
       }
@@ -206,6 +269,7 @@ export class WarmPool {
         hijack: true,
       })) as unknown as Duplex;
       const warm: WarmContainer = { id: container.id, container, stream, alive: true, memoryMB: this.options.memoryMB };
+      this.live.add(container.id);
       const dead = () => {
         warm.alive = false;
       };
@@ -215,6 +279,7 @@ export class WarmPool {
       await container.start();
       return warm;
     } catch (err) {
+      this.live.delete(container.id);
       container.remove({ force: true }).catch(() => undefined);
       throw err;
     }

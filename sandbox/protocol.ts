@@ -67,6 +67,7 @@ export type HarnessRecord =
   | CompileRecord
   | CaseRecord
   | { type: 'files'; files: Record<string, string> }
+  | { type: 'start' }
   | { type: 'done' }
   | { type: 'error'; message: string; trace?: string };
 
@@ -77,6 +78,8 @@ export interface HarnessOutcome {
   files?: Record<string, string>;
   /** done: the harness finished; deadline: the runner's hard time budget killed it; died: it vanished mid-run. */
   termination: 'done' | 'deadline' | 'died';
+  /** The harness read the request (its `start` record): a harness that died without it never ran the program. */
+  started?: boolean;
   /** Why it died (e.g. "the container ran out of memory"), or the harness's own error message. */
   reason?: string;
   harnessError?: string;
@@ -124,11 +127,13 @@ export function harnessRequestForRunCode(req: RunCodeRequest & { language: Langu
 
 /**
  * The runner's hard budget for one harness run: every case's own limit plus a little slack per case,
- * so the harness (which enforces the per-case limits itself) is only overruled when it is stuck.
+ * so the harness (which enforces the per-case limits itself) is only overruled when it is stuck. The fixed 1 s
+ * covers the harness's own kill, sweep and report on a loaded host: at 0.4 s, 1 of 256 mixed submissions at 128
+ * concurrent clients (load average ~10 on 2 cores) hit the budget instead of the harness's time limit.
  */
 export function hardBudgetMs(req: HarnessRequest): number {
   const compile = COMPILED_LANGUAGES.has(req.language) ? req.compile_timeout_s + 0.3 : 0;
-  return Math.round((compile + req.cases.length * (req.timeout_s + 0.15) + 0.4) * 1000);
+  return Math.round((compile + req.cases.length * (req.timeout_s + 0.15) + 1.0) * 1000);
 }
 
 /** Folds streamed harness lines into an outcome. */
@@ -152,6 +157,9 @@ export class OutcomeBuilder {
         break;
       case 'files':
         this.outcome.files = rec.files;
+        break;
+      case 'start':
+        this.outcome.started = true;
         break;
       case 'done':
         this.outcome.termination = 'done';

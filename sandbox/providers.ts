@@ -1,11 +1,10 @@
 // Chooses and builds the sandbox provider from config: docker (in-process pool), remote
-// (SandboxFusion-compatible URL), local (host subprocess, weak isolation), or auto.
+// (SandboxFusion-compatible URL), local (host subprocess, weak isolation, only when asked for), or auto
+// (docker, else a clear error: never a silent host fallback).
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { DockerSandbox } from './docker-sandbox.js';
-import { connectDocker, pingDocker } from './docker-client.js';
-import { SandboxRequestError } from './contract.js';
-import { imageExists, sandboxImageTag } from './image.js';
+import { SandboxRequestError, SandboxUnavailableError } from './contract.js';
 import { LocalSandbox } from './local-sandbox.js';
 import { RemoteSandbox } from './remote-sandbox.js';
 import type { JudgeRequest, RunCodeRequest, SandboxProvider } from './contract.js';
@@ -22,7 +21,7 @@ export interface SandboxProviderConfig {
   timeoutS?: number;
   /** Default memory limit of a program in MB when a request gives none. */
   memoryMB?: number;
-  /** docker/auto: build the image when missing (root + debootstrap, ~1-2 min). Default: true for auto, false for docker. */
+  /** docker/auto: build the image when missing (root + debootstrap, ~1-2 min). Default: auto when buildable here, false for docker. */
   buildIfMissing?: boolean;
 }
 
@@ -42,11 +41,19 @@ export async function createSandboxProvider(cfg: SandboxProviderConfig): Promise
       provider = new LocalSandbox({ concurrency: cfg.concurrency, memoryMB: cfg.memoryMB });
       break;
     case 'auto':
-      provider = (await dockerUsable(cfg.buildIfMissing ?? true))
-        ? await DockerSandbox.create({
-            concurrency: cfg.concurrency, poolSize: cfg.poolSize, memoryMB: cfg.memoryMB, buildIfMissing: cfg.buildIfMissing ?? true,
-          })
-        : new LocalSandbox({ concurrency: cfg.concurrency, memoryMB: cfg.memoryMB });
+      // Docker or a clear error: generated code runs on the host only when the user asks for `local` (R6).
+      try {
+        provider = await DockerSandbox.create({
+          concurrency: cfg.concurrency, poolSize: cfg.poolSize, memoryMB: cfg.memoryMB, buildIfMissing: cfg.buildIfMissing ?? canBuildImage(),
+        });
+      } catch (err) {
+        throw new SandboxUnavailableError(
+          `sandbox auto needs Docker: ${(err as Error).message} To run generated code as a host subprocess instead ` +
+            '(no network or filesystem isolation), opt in with `--sandbox local` (config sandbox.provider=local; ' +
+            '`rl sandbox serve --provider local`).',
+          { cause: err },
+        );
+      }
       break;
     default:
       throw new SandboxRequestError(`provider: expected auto|docker|remote|local, got ${JSON.stringify((cfg as { provider: unknown }).provider)}`);
@@ -54,16 +61,9 @@ export async function createSandboxProvider(cfg: SandboxProviderConfig): Promise
   return withDefaults(provider, cfg.timeoutS, cfg.memoryMB);
 }
 
-/** A daemon answers and the image exists or could be built here (root + debootstrap). */
-async function dockerUsable(mayBuild: boolean): Promise<boolean> {
-  const docker = connectDocker();
-  try {
-    await pingDocker(docker, 2000);
-    if (await imageExists(docker, sandboxImageTag())) return true;
-  } catch {
-    return false;
-  }
-  return mayBuild && process.getuid?.() === 0 && (existsSync('/usr/sbin/debootstrap') || hasCommand('debootstrap'));
+/** The image can be built here when missing (root + debootstrap). */
+function canBuildImage(): boolean {
+  return process.getuid?.() === 0 && (existsSync('/usr/sbin/debootstrap') || hasCommand('debootstrap'));
 }
 
 function hasCommand(cmd: string): boolean {

@@ -20,6 +20,8 @@ export interface RemoteSandboxOptions {
   attempts?: number;
   /** Seconds added to the run timeout before a request counts as timed out (default 10). */
   requestSlackS?: number;
+  /** Bearer token of a server started with one (default: env RL_SANDBOX_TOKEN). */
+  token?: string;
 }
 
 export class RemoteSandbox implements SandboxProvider {
@@ -28,6 +30,7 @@ export class RemoteSandbox implements SandboxProvider {
   private readonly endpoint: string;
   private readonly attempts: number;
   private readonly slackS: number;
+  private readonly token: string | undefined;
 
   constructor(opts: RemoteSandboxOptions) {
     let base: URL;
@@ -40,6 +43,7 @@ export class RemoteSandbox implements SandboxProvider {
     this.slots = new Semaphore(opts.concurrency ?? 8);
     this.attempts = opts.attempts ?? 3;
     this.slackS = opts.requestSlackS ?? 10;
+    this.token = opts.token ?? (process.env.RL_SANDBOX_TOKEN || undefined);
   }
 
   async runCode(req: RunCodeRequest): Promise<RunCodeResponse> {
@@ -86,22 +90,27 @@ export class RemoteSandbox implements SandboxProvider {
   private async post(req: RunCodeRequest): Promise<RunCodeResponse> {
     const timeoutMs = ((req.run_timeout ?? 10) + (req.compile_timeout ?? 10) + this.slackS) * 1000;
     let lastError = '';
+    let retryAfterMs = 0;
     for (let attempt = 0; attempt < this.attempts; attempt++) {
-      if (attempt > 0) await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
+      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.max(retryAfterMs, 200 * 2 ** attempt)));
+      retryAfterMs = 0;
       let response: Response;
       try {
         response = await fetch(this.endpoint, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', ...(this.token ? { authorization: `Bearer ${this.token}` } : {}) },
           body: JSON.stringify(req),
-          signal: AbortSignal.timeout(timeoutMs),
+          signal: AbortSignal.timeout(Math.ceil(timeoutMs)), // an integer, or it throws (fractional run_timeout)
         });
       } catch (err) {
         lastError = `${(err as Error).name}: ${(err as Error).message}`;
         continue; // connection refused/reset or timeout: retry
       }
       const text = await response.text().catch(() => '');
-      if (response.status >= 500) {
+      if (response.status >= 500 || response.status === 429) {
+        // Busy (503/429): wait as long as the server asks (Retry-After in seconds), then try again.
+        const after = Number(response.headers.get('retry-after'));
+        if (Number.isFinite(after) && after > 0) retryAfterMs = Math.min(after, 60) * 1000;
         lastError = `HTTP ${response.status}: ${text.slice(0, 200)}`;
         continue;
       }

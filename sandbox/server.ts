@@ -3,6 +3,7 @@
 // a request that fails validation gets 422 with FastAPI's `detail` list (plus a one-line `error`);
 // a sandbox failure on /run_code is a 200 with `status: "SandboxError"` (verl retries only on 504
 // and treats any other non-200 as an API error); /judge, our own endpoint, answers it with 503.
+import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { SandboxProvider } from './contract.js';
@@ -10,7 +11,24 @@ import { SandboxRequestError, SandboxUnavailableError } from './contract.js';
 import { hostname } from 'node:os';
 import { SandboxValidationError, parseJudgeRequest, parseRunCodeRequest } from './schemas.js';
 
-export const MAX_BODY_BYTES = 64 * 1024 * 1024;
+/** Default request body limit: a submission with its files; 413 beyond. */
+export const MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+export interface SandboxServerOptions {
+  port?: number;
+  /** Address to listen on (default 127.0.0.1: only this machine). */
+  host?: string;
+  /** When set, POST requests need `Authorization: Bearer <token>` (401 otherwise). */
+  token?: string;
+  /** Largest request body in bytes (default MAX_BODY_BYTES). */
+  maxBodyBytes?: number;
+  /** Requests admitted at once (running or waiting for a sandbox slot); beyond, 503 with Retry-After. Default 1024. */
+  maxQueue?: number;
+  /** Time to receive the request headers, ms (slowloris). Default 10 000. */
+  headersTimeoutMs?: number;
+  /** Time to receive the whole request (headers + body), ms; judging time does not count. Default 60 000. */
+  requestTimeoutMs?: number;
+}
 
 export interface SandboxServer {
   server: Server;
@@ -33,15 +51,27 @@ function fastApiDetail(err: SandboxValidationError): unknown[] {
   return err.issues.map((i) => ({ type: i.code, loc: ['body', ...i.path], msg: i.message }));
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+function tooLarge(limit: number): HttpError {
+  return new HttpError(413, `body: larger than the server's limit of ${limit} bytes (rl sandbox serve --max-body-mb)`);
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) {
+      reject(tooLarge(limit)); // answered before reading a byte of it
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
+    let over = false;
     req.on('data', (chunk: Buffer) => {
+      if (over) return; // drained and dropped: the 413 is already on its way
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new HttpError(413, `body: larger than ${MAX_BODY_BYTES} bytes`));
-        req.destroy();
+      if (size > limit) {
+        over = true;
+        chunks.length = 0;
+        reject(tooLarge(limit));
         return;
       }
       chunks.push(chunk);
@@ -51,15 +81,15 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-function send(res: ServerResponse, status: number, body: unknown): void {
-  if (res.headersSent) return;
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (res.headersSent || res.destroyed) return; // the client went away: nothing to answer
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), ...headers });
   res.end(text);
 }
 
-async function parseJson(req: IncomingMessage): Promise<unknown> {
-  const text = await readBody(req);
+async function parseJson(req: IncomingMessage, limit: number): Promise<unknown> {
+  const text = await readBody(req, limit);
   try {
     return JSON.parse(text);
   } catch (err) {
@@ -68,9 +98,21 @@ async function parseJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-export function createSandboxHandler(provider: SandboxProvider) {
+function tokenMatches(header: string | undefined, token: string): boolean {
+  const m = /^Bearer (.+)$/i.exec(header ?? '');
+  if (!m) return false;
+  const got = Buffer.from(m[1]!.trim());
+  const want = Buffer.from(token);
+  return got.length === want.length && timingSafeEqual(got, want);
+}
+
+export function createSandboxHandler(provider: SandboxProvider, opts: SandboxServerOptions = {}) {
+  const limit = opts.maxBodyBytes ?? MAX_BODY_BYTES;
+  const maxQueue = opts.maxQueue ?? 1024;
+  let admitted = 0;
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?')[0];
+    let counted = false;
     try {
       if (req.method === 'GET' && (path === '/v1/ping' || path === '/health')) {
         res.writeHead(200, { 'content-type': 'text/plain' });
@@ -80,7 +122,18 @@ export function createSandboxHandler(provider: SandboxProvider) {
       if (req.method !== 'POST' || (path !== '/run_code' && path !== '/judge')) {
         throw new HttpError(404, `Not Found: no route ${req.method} ${path} (POST /run_code, POST /judge, GET /v1/ping)`);
       }
-      const body = await parseJson(req);
+      if (opts.token !== undefined && !tokenMatches(req.headers.authorization, opts.token)) {
+        res.setHeader('www-authenticate', 'Bearer');
+        throw new HttpError(401, 'unauthorized: this sandbox server needs `Authorization: Bearer <token>` (RL_SANDBOX_TOKEN)');
+      }
+      if (admitted >= maxQueue) {
+        res.setHeader('retry-after', '1');
+        res.setHeader('connection', 'close');
+        throw new HttpError(503, `busy: ${admitted} requests already running or queued (limit ${maxQueue}); retry after 1 s`);
+      }
+      admitted++;
+      counted = true;
+      const body = await parseJson(req, limit);
       if (path === '/run_code') {
         send(res, 200, { ...(await provider.runCode(parseRunCodeRequest(body))), executor_pod_name: EXECUTOR });
       } else {
@@ -88,6 +141,8 @@ export function createSandboxHandler(provider: SandboxProvider) {
       }
     } catch (err) {
       if (err instanceof HttpError) {
+        // After a 401/413/503 the rest of the body is not read: close the connection rather than drain it.
+        if (err.status === 413) res.setHeader('connection', 'close');
         send(res, err.status, { detail: err.detail ?? err.message, error: err.message });
       } else if (err instanceof SandboxValidationError) {
         send(res, 422, { detail: fastApiDetail(err), error: err.message });
@@ -102,17 +157,24 @@ export function createSandboxHandler(provider: SandboxProvider) {
           });
         } else send(res, 503, { error: err.message });
       } else send(res, 500, { error: `internal error: ${(err as Error).message}` });
+    } finally {
+      if (counted) admitted--;
     }
   };
 }
 
 /** Starts the server (default 127.0.0.1; port 0 picks a free one). */
-export function startSandboxServer(provider: SandboxProvider, opts: { port?: number; host?: string } = {}): Promise<SandboxServer> {
-  const handler = createSandboxHandler(provider);
-  const server = createServer((req, res) => {
-    handler(req, res).catch(() => send(res, 500, { error: 'internal error' }));
-  });
-  server.requestTimeout = 0; // long judge requests are normal
+export function startSandboxServer(provider: SandboxProvider, opts: SandboxServerOptions = {}): Promise<SandboxServer> {
+  const handler = createSandboxHandler(provider, opts);
+  // Slowloris: headers and the whole request must arrive in time (408 otherwise). These clocks stop once the
+  // request is received, so a long judge is not cut short.
+  const headersTimeout = opts.headersTimeoutMs ?? 10_000;
+  const server = createServer(
+    { headersTimeout, requestTimeout: opts.requestTimeoutMs ?? 60_000, connectionsCheckingInterval: Math.min(1000, headersTimeout) },
+    (req, res) => {
+      handler(req, res).catch(() => send(res, 500, { error: 'internal error' }));
+    },
+  );
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => {

@@ -2,6 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { loadTable, runSandboxLoad } from '../../bench/sandbox-load.js';
 import { perfTable, runPerf } from '../bench/perf.js';
 import { writeReport } from '../bench/report.js';
 import { packageRoot, runSweep } from '../bench/runner.js';
@@ -30,7 +31,15 @@ const USAGE = `usage:
       Rewrites the report of a sweep folder from its runs' metrics.jsonl.
   rl bench perf [--only a,b] [--timeout S] [--out FILE] [--verbose]
       Runs the compiled throughput benches (dist/bench/*.js), each in its own process, and prints
-      one table; ratio is the bench's own, else value/baseline. Fails if a bench fails (not if missing).`;
+      one table; ratio is the bench's own, else value/baseline. Fails if a bench fails (not if missing).
+  rl bench sandbox-load [--levels 1,8,32,128] [--requests N] [--memory-requests N] [--concurrency N]
+                        [--pool-size N] [--no-faults]
+      Starts \`rl sandbox serve\` (Docker) on 127.0.0.1 and drives it with C concurrent clients per level, each
+      sending a mix of passing, failing, timing-out, crashing and output-heavy submissions (max(N, 2C) per
+      level, N default 40); prints throughput, p50/p95/p99, non-2xx, lost requests and verdicts that differ
+      from the same submission run alone; then faults while loaded (docker kill, slowloris, 64 MiB body,
+      malformed JSON, client disconnect), server RSS over --memory-requests cheap requests (default 10000),
+      and the containers left after stop. Fails when anything is lost, wrong or left behind.`;
 
 function sweepFileFor(group: string): string {
   return join(packageRoot(), 'configs', 'sweeps', `${group}.yaml`);
@@ -153,6 +162,40 @@ async function perf(argv: string[]): Promise<void> {
   if (failed.length) throw new Error(`${failed.length} bench(es) failed: ${failed.map((o) => `${o.bench} (${o.note})`).join('; ')}`);
 }
 
+async function sandboxLoad(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      levels: { type: 'string', default: '1,8,32,128' },
+      requests: { type: 'string', default: '40' },
+      'memory-requests': { type: 'string', default: '10000' },
+      concurrency: { type: 'string', default: '2' },
+      'pool-size': { type: 'string', default: '3' },
+      'no-faults': { type: 'boolean', default: false },
+    },
+  });
+  const int = (v: string, name: string) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name}: expected a positive integer, got "${v}"`);
+    return n;
+  };
+  const result = await runSandboxLoad({
+    levels: values.levels.split(',').map((s) => int(s.trim(), 'levels')),
+    minRequests: int(values.requests, 'requests'),
+    memoryRequests: int(values['memory-requests'], 'memory-requests'),
+    concurrency: int(values.concurrency, 'concurrency'),
+    poolSize: int(values['pool-size'], 'pool-size'),
+    faults: !values['no-faults'],
+    log: (line) => console.error(line),
+  });
+  console.log(loadTable(result.rows));
+  for (const f of result.faults) console.log(`- ${f}`);
+  console.log(`- ${result.memory}`);
+  console.log(`- containers left after stop: ${result.leftBehind}`);
+  if (!result.ok) throw new Error('sandbox-load: requests lost, wrong verdicts, failed faults or containers left behind (see above)');
+}
+
 export const command: CliCommand = {
   name: 'bench',
   summary: 'ablation sweeps (estimators, max length, rollouts per prompt) with report; throughput benches',
@@ -165,6 +208,7 @@ export const command: CliCommand = {
     if (sub === 'ablation') return ablation(rest);
     if (sub === 'report') return report(rest);
     if (sub === 'perf') return perf(rest);
-    throw new Error(`unknown "rl bench ${sub}": expected ablation, report or perf\n${USAGE}`);
+    if (sub === 'sandbox-load') return sandboxLoad(rest);
+    throw new Error(`unknown "rl bench ${sub}": expected ablation, report, perf or sandbox-load\n${USAGE}`);
   },
 };

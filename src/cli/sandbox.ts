@@ -10,6 +10,11 @@ const HELP = `usage:
   rl sandbox build [--force]                 build the sandbox image offline (debootstrap + docker import); reuses it when present
   rl sandbox serve [--port N] [--host H]     serve POST /run_code (SandboxFusion), POST /judge, GET /v1/ping
         [--provider auto|docker|local] [--concurrency N] [--pool-size N]
+        [--token T] [--max-body-mb N] [--max-queue N]
+        --host: default 127.0.0.1 (this machine only); listening elsewhere needs an explicit --host (e.g. 0.0.0.0),
+        best with --token (or env RL_SANDBOX_TOKEN): then POSTs need "Authorization: Bearer T".
+        --max-body-mb: request body limit (default 16; 413 beyond). --max-queue: requests running or waiting
+        (default 1024; 503 + Retry-After beyond).
   rl sandbox run FILE [--language L] [--stdin-file F] [--timeout S] [--provider P]
                                              run one program, print the /run_code response as JSON`;
 
@@ -44,16 +49,32 @@ async function serve(argv: string[]): Promise<void> {
       url: { type: 'string' },
       concurrency: { type: 'string' },
       'pool-size': { type: 'string' },
+      token: { type: 'string' },
+      'max-body-mb': { type: 'string' },
+      'max-queue': { type: 'string' },
     },
   });
+  const token = values.token ?? (process.env.RL_SANDBOX_TOKEN || undefined);
+  const host = values.host ?? '127.0.0.1';
+  const maxBodyMB = intOption(values['max-body-mb'], 'max-body-mb');
+  const maxQueue = intOption(values['max-queue'], 'max-queue');
   const provider = await createSandboxProvider({
     provider: providerOption(values.provider),
     url: values.url,
     concurrency: intOption(values.concurrency, 'concurrency'),
     poolSize: intOption(values['pool-size'], 'pool-size'),
   });
-  const server = await startSandboxServer(provider, { port: intOption(values.port, 'port') ?? 8080, host: values.host ?? '127.0.0.1' });
-  console.log(`sandbox (${provider.name}) listening on ${server.url}`);
+  const server = await startSandboxServer(provider, {
+    port: intOption(values.port, 'port') ?? 8080,
+    host,
+    token,
+    maxBodyBytes: maxBodyMB === undefined ? undefined : maxBodyMB * 1024 * 1024,
+    maxQueue: maxQueue === 0 ? undefined : maxQueue,
+  });
+  console.log(`sandbox (${provider.name}) listening on ${server.url}${token ? ' (bearer token required)' : ''}`);
+  if (!token && !/^(127\.|::1$|localhost$)/.test(host)) {
+    console.warn(`[rl sandbox] WARNING: listening on ${host} without --token: anyone who can reach it can run code here`);
+  }
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);

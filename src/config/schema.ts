@@ -129,11 +129,16 @@ export const RewardSchema = z
 
 export const SandboxSchema = z
   .strictObject({
-    provider: z.enum(['auto', 'docker', 'remote', 'local']).default('auto').describe('where code runs (auto: docker if a daemon answers)'),
+    provider: z.enum(['auto', 'docker', 'remote', 'local']).default('auto').describe('where code runs (auto: docker, else an error; local: host subprocess, only when asked for)'),
     url: z.string().nullable().default(null).describe('SandboxFusion-compatible URL for provider = remote'),
     concurrency: positiveInt().default(4).describe('submissions judged at once'),
     retries: z.number().int().min(0).default(3).describe('retries of a sandbox failure before the step fails'),
-    retry_delay_s: z.number().min(0).default(1).describe('first retry delay (doubles each retry)'),
+    retry_delay_s: z.number().min(0).default(1).describe('first retry delay (doubles each retry, at most 30 s)'),
+    retry_for_s: z
+      .number()
+      .min(0)
+      .default(0)
+      .describe('keep retrying a failing sandbox past `retries` until this many seconds since the first failure (0: retries only)'),
   })
   .prefault({});
 

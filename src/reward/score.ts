@@ -34,8 +34,13 @@ export interface ScoreOptions {
   language?: Language;
   /** Retries of a sandbox failure (unreachable, or a case it could not run) before SandboxUnavailableError. */
   retries?: number;
-  /** First retry delay in seconds; doubles each retry. */
+  /** First retry delay in seconds; doubles each retry (at most 30 s). */
   retryDelayS?: number;
+  /**
+   * Keep retrying past `retries` until this many seconds have passed since the first failure (a sandbox server
+   * restarting, a daemon coming back). 0 / unset: `retries` alone decides.
+   */
+  retryForS?: number;
   /** Called before each retry with what failed. */
   onRetry?: (message: string, attempt: number) => void;
 }
@@ -156,6 +161,8 @@ function caseReports(judge: JudgeResult, mode: ScoreMode): CaseReport[] {
 /** Runs `judge`; a thrown SandboxUnavailableError or a case the sandbox could not run is retried with backoff. */
 async function withRetries(opts: ScoreOptions, counted: () => void, judge: () => Promise<JudgeResult>): Promise<JudgeResult> {
   const retries = opts.retries ?? 2;
+  const retryForMs = (opts.retryForS ?? 0) * 1000;
+  let firstFailure = 0;
   for (let attempt = 0; ; attempt++) {
     let failure: string;
     try {
@@ -167,10 +174,16 @@ async function withRetries(opts: ScoreOptions, counted: () => void, judge: () =>
       if (!(err instanceof SandboxUnavailableError)) throw err;
       failure = err.message;
     }
-    if (attempt >= retries) throw new SandboxUnavailableError(`${failure} (after ${attempt + 1} attempts)`);
+    firstFailure ||= Date.now();
+    const delayMs = Math.min((opts.retryDelayS ?? 0.25) * 1000 * 2 ** attempt, 30_000);
+    const withinTime = retryForMs > 0 && Date.now() + delayMs - firstFailure <= retryForMs;
+    if (attempt >= retries && !withinTime) {
+      const waited = ((Date.now() - firstFailure) / 1000).toFixed(1);
+      throw new SandboxUnavailableError(`${failure} (after ${attempt + 1} attempts over ${waited} s)`);
+    }
     counted();
     opts.onRetry?.(failure, attempt + 1);
-    await new Promise((r) => setTimeout(r, (opts.retryDelayS ?? 0.25) * 1000 * 2 ** attempt));
+    await new Promise((r) => setTimeout(r, delayMs));
   }
 }
 

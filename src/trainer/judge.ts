@@ -22,6 +22,7 @@ export function judgeAll(
       memoryMB: cfg.reward.memory_mb,
       retries: cfg.sandbox.retries,
       retryDelayS: cfg.sandbox.retry_delay_s,
+      retryForS: cfg.sandbox.retry_for_s,
       onRetry: (msg, attempt) => log(`sandbox (${sandbox.name}) failed: ${msg}; retry ${attempt}/${cfg.sandbox.retries}`),
       concurrency: cfg.sandbox.concurrency,
       dedupe: cfg.reward.judge_duplicates_once,

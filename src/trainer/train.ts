@@ -225,6 +225,8 @@ async function trainStep(step: number, c: StepContext): Promise<Metrics> {
     'reward/pass_rate': judged.filter((j) => j.allPassed).length / judged.length,
     'reward/no_code_ratio': judged.filter((j) => j.noCode).length / judged.length,
     'reward/sandbox_retries': judged.reduce((a, j) => a + j.sandboxRetries, 0),
+    // Submissions whose judging met an infrastructure failure (then retried; never scored 0 for it).
+    'reward/sandbox_errors': judged.filter((j) => j.sandboxRetries > 0).length,
     'train/kept_groups': keep.length / n,
     'actor/lr': learningRate(step, cfg.actor.optim, cfg.trainer.total_steps),
     'training/global_step': step,

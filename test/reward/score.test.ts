@@ -92,6 +92,22 @@ describe('computeScore', () => {
     }
   });
 
+  it('retry_for_s: a sandbox down for ~1 s (a server restarting) is waited out with backoff past `retries`', async () => {
+    const downFor = (ms: number): SandboxProvider => {
+      const inner = fakeProvider();
+      const t0 = Date.now();
+      return { ...inner, judge: (req) => (Date.now() - t0 < ms ? Promise.reject(new SandboxUnavailableError('connection refused')) : inner.judge(req)) };
+    };
+    const item = { completion: code, tests: cases('pass', 'wrong_answer') };
+    const r = await computeScore(item, downFor(1200), { mode: 'fraction', retries: 1, retryDelayS: 0.1, retryForS: 10 });
+    expect(r.score).toBe(0.5); // the same result an undisturbed sandbox gives
+    expect(r.sandboxRetries).toBeGreaterThanOrEqual(3); // 0.1 + 0.2 + 0.4 + 0.8 s of backoff
+    const err = await computeScore(item, downFor(60_000), { mode: 'fraction', retries: 1, retryDelayS: 0.1, retryForS: 1 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SandboxUnavailableError);
+    expect((err as Error).message).toMatch(/connection refused \(after \d+ attempts over [01]\.\d s\)/);
+    await expect(computeScore(item, downFor(1200), { mode: 'fraction', retries: 1, retryDelayS: 0.1 })).rejects.toThrow(/after 2 attempts/);
+  });
+
   it('other errors (a refused request) are not retried', async () => {
     const p = fakeProvider();
     p.judge = async (req) => {
