@@ -77,7 +77,7 @@ describe.skipIf(!dockerReady)('sandbox container privileges', () => {
     expect(c.HostConfig.CapAdd ?? []).toEqual([]);
     expect(c.HostConfig.Privileged).toBe(false);
     expect(c.HostConfig.SecurityOpt).toContain('no-new-privileges');
-    expect((c.HostConfig.SecurityOpt ?? []).some((o) => /seccomp[=:]unconfined/.test(o))).toBe(false);
+    expect((c.HostConfig.SecurityOpt ?? []).some((o: string) => /seccomp[=:]unconfined/.test(o))).toBe(false);
     expect(c.HostConfig.NetworkMode).toBe('none');
     expect(c.HostConfig.ReadonlyRootfs).toBe(true);
     expect(c.Config.User).toBe('1000:1000');
