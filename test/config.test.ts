@@ -33,6 +33,13 @@ describe('config', () => {
     expect(() => resolveConfig({ file: '/nonexistent.yaml' })).toThrow(/config file not found: \/nonexistent.yaml/);
   });
 
+  it('checks the estimator against the registry and the cross-section rules before any work', () => {
+    expect(() => resolveConfig({ overrides: ['algorithm.adv_estimator=grpoo'] })).toThrow(/algorithm\.adv_estimator: unknown estimator "grpoo"; registered: grpo, rloo, /);
+    expect(() => resolveConfig({ overrides: ['algorithm.adv_estimator=grpo_passk', 'rollout.n=1'] })).toThrow(/rollout\.n: grpo_passk needs at least 2 responses per prompt, got 1/);
+    expect(() => resolveConfig({ overrides: ['data.train_batch_size=4', 'actor.ppo_mini_batch_size=8'] })).toThrow(/actor\.ppo_mini_batch_size: 8 prompts per mini-batch is more than data\.train_batch_size 4/);
+    expect(resolveConfig({ overrides: ['algorithm.adv_estimator=grpo_passk', 'rollout.n=2'] }).algorithm.adv_estimator).toBe('grpo_passk');
+  });
+
   it('generates help for every leaf option from the schema', () => {
     const keys = optionLines().map((l) => l.key);
     expect(keys).toContain('algorithm.adv_estimator');

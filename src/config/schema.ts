@@ -1,6 +1,7 @@
 // Every option of `rl train` in one zod schema: validation, defaults, types and help all come from here.
 // Names follow verl where verl has the option (algorithm.adv_estimator, actor.clip_ratio_high, ...).
 import { z } from 'zod';
+import { listAdvantageEstimators } from '../algos/registry.js';
 import { TRUNCATION_MODES } from '../data/truncation.js';
 
 const positiveInt = () => z.number().int().positive();
@@ -89,8 +90,13 @@ export const AlgorithmSchema = z
   .strictObject({
     adv_estimator: z
       .string()
+      // Checked against the registry when validating, so an estimator registered by a user's code is accepted.
+      .superRefine((name, ctx) => {
+        const known = listAdvantageEstimators();
+        if (!known.includes(name)) ctx.addIssue({ code: 'custom', message: `unknown estimator "${name}"; registered: ${known.join(', ')}` });
+      })
       .default('reinforce_plus_plus_baseline')
-      .describe('advantage estimator: grpo | rloo | reinforce_plus_plus_baseline | grpo_passk | reinforce_plus_plus'),
+      .describe(`advantage estimator: ${listAdvantageEstimators().join(' | ')} (or one added with registerAdvantageEstimator)`),
     norm_adv_by_std_in_grpo: z.boolean().default(true).describe('grpo/grpo_passk: divide by the group std (false = Dr.GRPO)'),
     gamma: z.number().min(0).max(1).default(1).describe('discount of reinforce_plus_plus'),
     use_kl_in_reward: z.boolean().default(false).describe('subtract kl_coef * KL from the token rewards'),
@@ -180,6 +186,18 @@ export const TrainConfigSchema = z.strictObject({
   sandbox: SandboxSchema,
   sft: SftSchema,
   trainer: TrainerSchema,
+}).superRefine((c, ctx) => {
+  // Rules across sections, checked before any work starts (verl asserts the same at trainer start-up).
+  if (c.algorithm.adv_estimator === 'grpo_passk' && c.rollout.n < 2) {
+    ctx.addIssue({ code: 'custom', path: ['rollout', 'n'], message: `grpo_passk needs at least 2 responses per prompt, got ${c.rollout.n}` });
+  }
+  if (c.actor.ppo_mini_batch_size > c.data.train_batch_size) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['actor', 'ppo_mini_batch_size'],
+      message: `${c.actor.ppo_mini_batch_size} prompts per mini-batch is more than data.train_batch_size ${c.data.train_batch_size}`,
+    });
+  }
 });
 
 export type TrainConfig = z.infer<typeof TrainConfigSchema>;

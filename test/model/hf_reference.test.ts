@@ -258,7 +258,7 @@ describe.skipIf(!peersReady)('checkpoints written by transformers 5 (tiny random
     const out = path.join(root, 'run-taco');
     const qwen3 = MODELS.find((m) => m.name === 'qwen3')!;
     const r = await rlAwait(['train', '--model', dirOf(qwen3), '--data', parquet, '--steps', '1', '--n', '2', '--batch-size', '2', '--sandbox', 'local',
-      '--out', out, 'data.max_response_length=8', 'trainer.progress=lines'], { timeoutMs: 240_000 });
+      '--out', out, 'actor.ppo_mini_batch_size=2', 'data.max_response_length=8', 'trainer.progress=lines'], { timeoutMs: 240_000 });
     expect(r.code, r.stderr).toBe(0);
     const resolved = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8')) as { data: Record<string, unknown> };
     expect(resolved.data).toMatchObject({ max_prompt_length: 512, truncation: 'error', filter_overlong_prompts: false, val_files: null });
