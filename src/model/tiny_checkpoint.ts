@@ -1,6 +1,6 @@
 // Writes a tiny random Qwen2 checkpoint directory for tests and demos: config.json (Qwen2ForCausalLM),
 // model.safetensors, and a small byte-level BPE tokenizer (tokenizer.json + tokenizer_config.json with a
-// ChatML chat template) that @huggingface/transformers' AutoTokenizer loads from the local directory.
+// ChatML chat template) that src/tokenizer/hf.ts (and transformers' AutoTokenizer) loads from the local directory.
 // Weights come from a seeded JS PRNG, so the checkpoint is identical on every machine and backend.
 // Script: node dist/src/model/tiny_checkpoint.js OUTDIR [--seed N]
 import fs from 'node:fs';

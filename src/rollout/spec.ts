@@ -25,7 +25,9 @@ export interface BuiltPolicy {
 
 /**
  * In a worker thread (decodeOnly), HF tokenizers are replaced by the decode-only VocabDecoder: sampling needs
- * only decode() there, and @huggingface/transformers must not be imported off the main thread.
+ * only decode() there. (This used to be required: the tokenizer came from @huggingface/transformers, whose
+ * onnxruntime-node addon loads on one thread only. @huggingface/tokenizers is pure JS, so a worker could now load
+ * the full tokenizer; the lighter decode-only view is kept.)
  */
 async function tokenizerFor(spec: TokenizerSpec, decodeOnly: boolean): Promise<Tokenizer> {
   if (spec === 'char') return new CharTokenizer();

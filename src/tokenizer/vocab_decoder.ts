@@ -1,5 +1,6 @@
-// Decode-only view of a Hugging Face tokenizer.json, for rollout workers: they need decode() for stop strings,
-// but must not import @huggingface/transformers (its onnxruntime-node addon can be loaded by one thread only).
+// Decode-only view of a Hugging Face tokenizer.json, for rollout workers: they need decode() for stop strings.
+// (It was written because @huggingface/transformers' onnxruntime-node addon loads on one thread only; the
+// tokenizer now comes from the pure-JS @huggingface/tokenizers, which has no such limit, and this lighter view stays.)
 // Supports the decoders of the model families we run: ByteLevel (GPT-2, Qwen2, Llama 3) and the
 // sentencepiece-style ones (Metaspace, or Sequence of Replace ▁→space / ByteFallback / Fuse / Strip: Llama 2, Mistral).
 import fs from 'node:fs';
@@ -100,7 +101,7 @@ export class VocabDecoder implements Tokenizer {
       if (!Number.isInteger(id) || id < 0) throw new Error(`invalid token id ${id} for the tokenizer of ${this.dir}`);
       const t = this.tokens[id];
       // Ids past the tokenizer (a model's vocab_size is often padded, e.g. Qwen's 151,936) decode to nothing,
-      // as in transformers.js.
+      // as in transformers.js and Tokenizers.js.
       if (t === undefined) continue;
       if (this.mode === 'byte_level') {
         for (const ch of t) {

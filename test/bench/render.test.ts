@@ -19,7 +19,7 @@ let sharp: Sharp | null = null;
 try {
   sharp = (await import('sharp')).default as unknown as Sharp;
 } catch (e) {
-  if (CI) throw new Error(`sharp (a dependency of @huggingface/transformers) cannot be loaded: ${(e as Error).message}`);
+  if (CI) throw new Error(`sharp (a devDependency) cannot be loaded: ${(e as Error).message}`);
   console.warn(`[render.test] SKIPPING the SVG → PNG checks: sharp cannot be loaded (${(e as Error).message})`);
 }
 
