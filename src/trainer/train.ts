@@ -6,6 +6,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { aggLoss, computePolicyLossTensors, getAdvantageEstimator, klPenalty, applyKlInRewardTensors, readMaskFacts } from '../algos/index.js';
 import { selectBackend } from '../backend/select.js';
+import { maxTokensPerMicroBatch } from './micro_batch_budget.js';
 import type { TrainConfig } from '../config/schema.js';
 import type { Problem } from '../data/index.js';
 import { createSandboxProvider } from '../../sandbox/providers.js';
@@ -37,6 +38,7 @@ export async function train(cfg: TrainConfig, log: (msg: string) => void = conso
   const t0 = Date.now();
   const backend = await selectBackend(cfg.trainer.backend);
   log(`backend: ${backend.reason}`);
+  const maxTokens = maxTokensPerMicroBatch(cfg.actor.max_tokens_per_micro_batch, backend.name);
   // Fail on a bad estimator name before any heavy work.
   const estimator = getAdvantageEstimator(cfg.algorithm.adv_estimator);
 
@@ -116,7 +118,7 @@ export async function train(cfg: TrainConfig, log: (msg: string) => void = conso
   try {
     if (startStep === 0) summary.valBefore = await runValidation(0);
     for (let step = startStep + 1; step <= total; step++) {
-      const m = await trainStep(step, { cfg, bundle, ref, optimizer, sandbox, estimator, trainSet, trainPrompts, log: (s) => progress.log(s) });
+      const m = await trainStep(step, { cfg, bundle, ref, optimizer, sandbox, estimator, trainSet, trainPrompts, maxTokens, log: (s) => progress.log(s) });
       metricsLog.append({ step, ...m });
       summary.steps = step;
       progress.update(step, {
@@ -164,6 +166,8 @@ interface StepContext {
   estimator: ReturnType<typeof getAdvantageEstimator>;
   trainSet: Problem[];
   trainPrompts: number[][];
+  /** actor.max_tokens_per_micro_batch, resolved for the active backend. */
+  maxTokens: number;
   log: (msg: string) => void;
 }
 
@@ -252,7 +256,7 @@ async function trainStep(step: number, c: StepContext): Promise<Metrics> {
   // is linear in rows × width), each cut to its own longest response.
   const P = batch.ids.shape[1] - T;
   const keptLengths = keep.map((i) => responseLengths[i]!);
-  const limits = { maxRows: cfg.actor.micro_batch_size, maxTokens: cfg.actor.max_tokens_per_micro_batch };
+  const limits = { maxRows: cfg.actor.micro_batch_size, maxTokens: c.maxTokens };
 
   // 5. Old log-probs (no grad) and reference log-probs: rows grouped by length (the grouping changes no log-prob).
   const oldLogProb = await time('old_log_prob', () => scoreByLength(policy, batch, keptLengths, limits, temperature));
