@@ -170,6 +170,8 @@ export const TrainerSchema = z
     val_max_problems: z.number().int().min(0).default(0).describe('validate on the first N held-out problems (0 = all)'),
     resume: z.boolean().default(false).describe('continue from the latest checkpoint in out_dir'),
     progress: z.enum(['auto', 'bar', 'lines', 'none']).default('auto').describe('progress display (auto: bar on a terminal)'),
+    logger: z.array(z.enum(['tensorboard'])).default([])
+      .describe('metric sinks besides metrics.jsonl (always written): tensorboard = event files in <run>/tensorboard (needs rl setup tensorflow)'),
   })
   .prefault({});
 

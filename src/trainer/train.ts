@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { aggLoss, computePolicyLossTensors, getAdvantageEstimator, klPenalty, applyKlInRewardTensors, readMaskFacts } from '../algos/index.js';
 import { selectBackend } from '../backend/select.js';
 import { maxTokensPerMicroBatch } from './micro_batch_budget.js';
+import { TensorboardLog } from './tensorboard_log.js';
 import type { TrainConfig } from '../config/schema.js';
 import type { Problem } from '../data/index.js';
 import { createSandboxProvider } from '../../sandbox/providers.js';
@@ -50,7 +51,9 @@ export async function train(cfg: TrainConfig, log: (msg: string) => void = conso
   }
   fs.writeFileSync(path.join(runDir, 'config.json'), JSON.stringify(cfg, null, 2));
   fs.rmSync(path.join(runDir, 'done.json'), { force: true });
-  const metricsLog = new MetricsLog(path.join(runDir, 'metrics.jsonl'));
+  const sinks = cfg.trainer.logger.includes('tensorboard') ? [await TensorboardLog.open(runDir)] : [];
+  if (sinks.length) log(`tensorboard: ${path.join(runDir, 'tensorboard')}`);
+  const metricsLog = new MetricsLog(path.join(runDir, 'metrics.jsonl'), sinks);
 
   const splits = await loadSplits(cfg, log);
   const bundle: PolicyBundle = await buildPolicy(cfg, ckpt?.modelDir ?? null);
