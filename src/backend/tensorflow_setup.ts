@@ -9,7 +9,7 @@
 // Idempotent: the wheel and the built addon are kept (stamp.json says against what), so a re-run after `npm ci`
 // only reinstalls the npm package and copies the addon.
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import {
@@ -195,6 +195,16 @@ function installAddon(p: TfPaths): void {
   rmSync(lib, { recursive: true, force: true });
   mkdirSync(lib, { recursive: true });
   for (const name of LIBS) symlinkSync(path.join(p.py, 'tensorflow', name), path.join(lib, name));
+  // GPU: the CUDA libraries come as pip packages under py/nvidia/*/lib; linked next to libtensorflow so the loader
+  // finds them through its $ORIGIN run path. (Untested here: no NVIDIA machine; README says so.)
+  const nvidia = path.join(p.py, 'nvidia');
+  if (existsSync(nvidia)) {
+    for (const pkg of readdirSync(nvidia)) {
+      const dir = path.join(nvidia, pkg, 'lib');
+      if (!existsSync(dir)) continue;
+      for (const f of readdirSync(dir)) if (/\.so(\.|$)/.test(f) && !existsSync(path.join(lib, f))) symlinkSync(path.join(dir, f), path.join(lib, f));
+    }
+  }
 }
 
 /** Loads the installed package in a fresh process (a bad addon must not take this one down) and runs one op. */
