@@ -107,7 +107,9 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchRow[]> {
     await sample(model, prompts.slice(0, 2), { ...greedy, maxNewTokens: 4 });
     if (started) await started.peer.ask('warm');
     for (let r = 0; r < rounds; r++) {
+      console.error(`[bench tensorflow] round ${r + 1}/${rounds}: rl train`);
       for (let i = 0; i < reps; i++) rlTrain.push(rlStep());
+      console.error(`[bench tensorflow] round ${r + 1}/${rounds}: PyTorch train, then decode`);
       if (started) ptTrain.push(...(await started.peer.ask<{ seconds: number[] }>(`train ${B} ${T} ${reps}`)).seconds);
       const d = await rlDecode();
       rlDec.push(d.s);
