@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Python peers for parity tests and benches: a venv at .venv-peers with CPU torch, transformers, tokenizers,
-# trl, pyarrow, pytest, requests, from the machine's local wheel folders (pip config). Safe to rerun; fast when done.
+# trl, pyarrow, pytest, requests, tensorboard (event-file read-back), from the machine's local wheel folders (pip config). Safe to rerun; fast when done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV="${RL_PEERS_VENV:-.venv-peers}"
-PKGS=(torch transformers tokenizers trl pyarrow pytest requests safetensors)
-if [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c "import torch, transformers, tokenizers, trl, pyarrow, pytest, requests" 2>/dev/null; then
+PKGS=(torch transformers tokenizers trl pyarrow pytest requests safetensors tensorboard)
+if [ -x "$VENV/bin/python" ] && "$VENV/bin/python" -c "import torch, transformers, tokenizers, trl, pyarrow, pytest, requests, tensorboard" 2>/dev/null; then
   echo "[python.sh] $VENV ready"
   exit 0
 fi

@@ -1,7 +1,7 @@
 // The `local` provider: the same judging harness, run as a host subprocess with rlimits and a
 // private temp dir. Much weaker isolation than Docker (no network or filesystem isolation, no
 // process sweep): for machines without Docker, and only when asked for (`auto` never picks it).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,7 @@ import {
 } from './protocol.js';
 import { parseJudgeRequest, parseRunCodeRequest } from './schemas.js';
 import { Semaphore } from './semaphore.js';
+import { sharedSpawnHelper } from './spawn_helper.js';
 import type { JudgeRequest, JudgeResult, RunCodeRequest, RunCodeResponse, SandboxProvider } from './contract.js';
 
 export const LOCAL_WARNING =
@@ -49,6 +50,7 @@ export class LocalSandbox implements SandboxProvider {
     this.python = opts.python ?? resolvePython();
     this.memoryMB = opts.memoryMB ?? DEFAULT_MEMORY_MB;
     if (opts.warn ?? true) console.warn(LOCAL_WARNING);
+    sharedSpawnHelper().start();
   }
 
   async judge(req: JudgeRequest): Promise<JudgeResult> {
@@ -77,10 +79,10 @@ export class LocalSandbox implements SandboxProvider {
     const dir = mkdtempSync(join(tmpdir(), 'rl-local-sandbox-'));
     const builder = new OutcomeBuilder();
     try {
-      const child = spawn(this.python, [harnessPath()], {
+      // Through the spawn helper: a spawn from the trainer itself would fork all of its memory.
+      const child = sharedSpawnHelper().spawn(this.python, [harnessPath()], {
         cwd: dir,
         detached: true, // own process group: a deadline kill takes the whole tree
-        stdio: ['pipe', 'pipe', 'pipe'],
         env: {
           PATH: process.env.PATH ?? '/usr/bin:/bin',
           HOME: dir,
@@ -89,13 +91,10 @@ export class LocalSandbox implements SandboxProvider {
           PYTHONDONTWRITEBYTECODE: '1',
           RL_WORKDIR: join(dir, 'work'),
         },
+        stdin: JSON.stringify(hreq),
       });
-      if (child.pid === undefined) throw new SandboxUnavailableError(`cannot start ${this.python}`);
-      const pid = child.pid;
-      this.children.add(pid);
       let lineParts: string[] = [];
-      child.stdout.setEncoding('utf8');
-      child.stdout.on('data', (text: string) => {
+      child.onStdout((text: string) => {
         let nl: number;
         while ((nl = text.indexOf('\n')) >= 0) {
           lineParts.push(text.slice(0, nl));
@@ -106,14 +105,18 @@ export class LocalSandbox implements SandboxProvider {
         if (text) lineParts.push(text);
       });
       let stderr = '';
-      child.stderr.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-4000)));
-      child.stdin.on('error', () => undefined); // the harness may exit before reading everything
-      child.stdin.end(JSON.stringify(hreq));
+      child.onStderr((text: string) => (stderr = (stderr + text).slice(-4000)));
+      let pid: number;
+      try {
+        pid = await child.pid;
+      } catch {
+        throw new SandboxUnavailableError(`cannot start ${this.python}`);
+      }
+      this.children.add(pid);
       let timer: NodeJS.Timeout | undefined;
       const how = await new Promise<'exit' | 'deadline' | 'spawn-error'>((resolve) => {
         timer = setTimeout(() => resolve('deadline'), hardBudgetMs(hreq));
-        child.once('close', () => resolve('exit'));
-        child.once('error', () => resolve('spawn-error'));
+        void child.closed.then((r) => resolve(r.error !== undefined ? 'spawn-error' : 'exit'));
       });
       clearTimeout(timer);
       killGroup(pid); // programs that outlived the harness

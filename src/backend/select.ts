@@ -1,7 +1,10 @@
 // Picks and initialises the tfjs backend, and says which one runs and why.
 import * as tf from '@tensorflow/tfjs';
 import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { installedAddon, tfPaths } from './tensorflow_paths.js';
+import { quietTensorflowEnv } from './tensorflow_quiet.js';
 
 export const BACKEND_NAMES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -22,18 +25,28 @@ const require = createRequire(import.meta.url);
 
 async function probeTensorflow(): Promise<Probe> {
   const tried: string[] = [];
-  for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+  for (const variant of ['gpu', 'cpu'] as const) {
+    const paths = tfPaths(variant);
     try {
-      require.resolve(pkg);
+      require.resolve(paths.pkg);
     } catch {
-      tried.push(`${pkg} is not installed`);
+      tried.push(`${paths.pkg} is not installed`);
+      continue;
+    }
+    // An npm install whose libtensorflow download failed leaves the package without its addon: importing it
+    // would only throw after printing tfjs's own advice, so it is skipped (and named) here.
+    if (!existsSync(installedAddon(paths))) {
+      tried.push(`${paths.pkg} has no native addon (run: rl setup tensorflow${variant === 'gpu' ? ' --gpu' : ''})`);
       continue;
     }
     try {
-      await import(pkg); // registers the 'tensorflow' backend
-      return { ok: true, detail: { package: pkg } };
+      quietTensorflowEnv();
+      await import(paths.pkg); // registers the 'tensorflow' backend
+      const binding = (tf.findBackend('tensorflow') as unknown as { binding?: { TF_Version?: string } } | undefined)?.binding;
+      const version = binding?.TF_Version ?? 'unknown';
+      return { ok: true, detail: { package: paths.pkg, tfVersion: version, summary: `${paths.pkg} on TensorFlow ${version}` } };
     } catch (e) {
-      tried.push(`${pkg} failed to load (${firstLine(e)})`);
+      tried.push(`${paths.pkg} failed to load (${firstLine(e)})`);
     }
   }
   return { ok: false, why: tried.join('; ') };
@@ -72,10 +85,14 @@ async function activate(name: Exclude<BackendName, 'auto'>): Promise<void> {
   const ok = await tf.setBackend(name);
   if (!ok) throw new Error(`tfjs could not initialise the ${name} backend`);
   await tf.ready();
+  // tfjs's cpu backend prints an "install our node backend" banner on its first tensor in Node; the backend
+  // line already says what runs and why, so the banner is marked as shown.
+  if (name === 'cpu') (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
 }
 
 /**
- * Select a backend by name. 'auto' prefers tensorflow (tfjs-node-gpu, then tfjs-node),
+ * Select a backend by name. 'auto' prefers tensorflow (tfjs-node-gpu, then tfjs-node, once `rl setup tensorflow`
+ * has built their addon),
  * then webgpu on a real GPU adapter, then wasm, then cpu.
  * An explicit name that is unavailable throws, listing what is available.
  */

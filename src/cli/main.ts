@@ -6,10 +6,11 @@ import { command as generate } from './generate.js';
 import { command as logprobs } from './logprobs.js';
 import { command as sandbox } from './sandbox.js';
 import { command as score } from './score.js';
+import { command as setup } from './setup.js';
 import { command as sft } from './sft.js';
 import { command as train } from './train.js';
 
-const commands: CliCommand[] = [train, sft, evalCmd, score, logprobs, generate, sandbox, bench];
+const commands: CliCommand[] = [train, sft, evalCmd, score, logprobs, generate, sandbox, bench, setup];
 
 function usage(): string {
   const width = Math.max(0, ...commands.map((c) => c.name.length));

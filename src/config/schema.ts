@@ -48,13 +48,21 @@ export const RolloutSchema = z
   })
   .prefault({});
 
+/**
+ * The default of actor.max_tokens_per_micro_batch on each backend. wasm's heap is capped at 4 GB: 16384 tokens
+ * (B=8 prompts × n=8 × 512) aborted it on an 11M-parameter model, so it gets a quarter of that.
+ */
+export const MAX_TOKENS_PER_MICRO_BATCH_BY_BACKEND = { tensorflow: 16384, webgpu: 16384, wasm: 4096, cpu: 16384 } as const;
+
 export const ActorSchema = z
   .strictObject({
     ppo_mini_batch_size: positiveInt().default(8).describe('prompts per optimizer step (each brings its n responses)'),
     micro_batch_size: positiveInt().default(64).describe('rows per forward/backward pass (gradient accumulation)'),
     max_tokens_per_micro_batch: positiveInt()
-      .default(16384)
-      .describe('cap on padded tokens (rows × prompt+response width) per forward/backward pass: long rollouts get fewer rows (verl: ppo_max_token_len_per_gpu)'),
+      .nullable()
+      .default(null)
+      .describe('cap on padded tokens (rows × prompt+response width) per forward/backward pass: long rollouts get fewer rows ' +
+        `(verl: ppo_max_token_len_per_gpu); null = by backend: ${Object.entries(MAX_TOKENS_PER_MICRO_BATCH_BY_BACKEND).map(([k, v]) => `${k} ${v}`).join(', ')}`),
     ppo_epochs: positiveInt().default(1).describe('passes over the batch per step'),
     clip_ratio: z.number().positive().default(0.2).describe('PPO clip range (both sides unless low/high given)'),
     clip_ratio_low: z.number().positive().nullable().default(null).describe('lower clip range (default clip_ratio)'),
@@ -173,6 +181,8 @@ export const TrainerSchema = z
     val_max_problems: z.number().int().min(0).default(0).describe('validate on the first N held-out problems (0 = all)'),
     resume: z.boolean().default(false).describe('continue from the latest checkpoint in out_dir'),
     progress: z.enum(['auto', 'bar', 'lines', 'none']).default('auto').describe('progress display (auto: bar on a terminal)'),
+    logger: z.array(z.enum(['tensorboard'])).default([])
+      .describe('metric sinks besides metrics.jsonl (always written): tensorboard = event files in <run>/tensorboard (needs rl setup tensorflow)'),
   })
   .prefault({});
 

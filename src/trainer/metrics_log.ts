@@ -14,11 +14,17 @@ export function summarize(prefix: string, xs: number[]): Metrics {
   return { [`${prefix}/mean`]: sum / xs.length, [`${prefix}/max`]: max, [`${prefix}/min`]: min };
 }
 
+/** Another place each appended line goes (trainer.logger), after metrics.jsonl. */
+export interface MetricsSink {
+  write(m: Metrics & { step: number }): void;
+}
+
 export class MetricsLog {
-  constructor(readonly file: string) {}
+  constructor(readonly file: string, private readonly sinks: MetricsSink[] = []) {}
 
   append(m: Metrics & { step: number }): void {
     fs.appendFileSync(this.file, JSON.stringify(m) + '\n');
+    for (const s of this.sinks) s.write(m);
   }
 
   read(): (Metrics & { step: number })[] {

@@ -6,6 +6,8 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { aggLoss, computePolicyLossTensors, getAdvantageEstimator, klPenalty, applyKlInRewardTensors, readMaskFacts } from '../algos/index.js';
 import { selectBackend } from '../backend/select.js';
+import { maxTokensPerMicroBatch } from './micro_batch_budget.js';
+import { TensorboardLog } from './tensorboard_log.js';
 import type { TrainConfig } from '../config/schema.js';
 import type { Problem } from '../data/index.js';
 import { createSandboxProvider } from '../../sandbox/providers.js';
@@ -37,6 +39,7 @@ export async function train(cfg: TrainConfig, log: (msg: string) => void = conso
   const t0 = Date.now();
   const backend = await selectBackend(cfg.trainer.backend);
   log(`backend: ${backend.reason}`);
+  const maxTokens = maxTokensPerMicroBatch(cfg.actor.max_tokens_per_micro_batch, backend.name);
   // Fail on a bad estimator name before any heavy work.
   const estimator = getAdvantageEstimator(cfg.algorithm.adv_estimator);
 
@@ -48,7 +51,9 @@ export async function train(cfg: TrainConfig, log: (msg: string) => void = conso
   }
   fs.writeFileSync(path.join(runDir, 'config.json'), JSON.stringify(cfg, null, 2));
   fs.rmSync(path.join(runDir, 'done.json'), { force: true });
-  const metricsLog = new MetricsLog(path.join(runDir, 'metrics.jsonl'));
+  const sinks = cfg.trainer.logger.includes('tensorboard') ? [await TensorboardLog.open(runDir)] : [];
+  if (sinks.length) log(`tensorboard: ${path.join(runDir, 'tensorboard')}`);
+  const metricsLog = new MetricsLog(path.join(runDir, 'metrics.jsonl'), sinks);
 
   const splits = await loadSplits(cfg, log);
   const bundle: PolicyBundle = await buildPolicy(cfg, ckpt?.modelDir ?? null);
@@ -116,7 +121,7 @@ export async function train(cfg: TrainConfig, log: (msg: string) => void = conso
   try {
     if (startStep === 0) summary.valBefore = await runValidation(0);
     for (let step = startStep + 1; step <= total; step++) {
-      const m = await trainStep(step, { cfg, bundle, ref, optimizer, sandbox, estimator, trainSet, trainPrompts, log: (s) => progress.log(s) });
+      const m = await trainStep(step, { cfg, bundle, ref, optimizer, sandbox, estimator, trainSet, trainPrompts, maxTokens, log: (s) => progress.log(s) });
       metricsLog.append({ step, ...m });
       summary.steps = step;
       progress.update(step, {
@@ -164,6 +169,8 @@ interface StepContext {
   estimator: ReturnType<typeof getAdvantageEstimator>;
   trainSet: Problem[];
   trainPrompts: number[][];
+  /** actor.max_tokens_per_micro_batch, resolved for the active backend. */
+  maxTokens: number;
   log: (msg: string) => void;
 }
 
@@ -269,7 +276,7 @@ async function trainStep(step: number, c: StepContext): Promise<Metrics> {
   // is linear in rows × width), each cut to its own longest response.
   const P = batch.ids.shape[1] - T;
   const keptLengths = keep.map((i) => responseLengths[i]!);
-  const limits = { maxRows: cfg.actor.micro_batch_size, maxTokens: cfg.actor.max_tokens_per_micro_batch };
+  const limits = { maxRows: cfg.actor.micro_batch_size, maxTokens: c.maxTokens };
 
   // 5. Old log-probs (no grad) and reference log-probs: rows grouped by length (the grouping changes no log-prob).
   const oldLogProb = await time('old_log_prob', () => scoreByLength(policy, batch, keptLengths, limits, temperature));

@@ -3,6 +3,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/backend/select.js';
+import { backendsUnderTest } from '../backends.js';
 import {
   applyRope,
   attention,
@@ -97,7 +98,7 @@ function causalBias(b: number, l: number, padLeft: number[]): tf.Tensor3D {
   return tf.tensor3d(data, [b, l, l]);
 }
 
-for (const backend of ['cpu', 'wasm']) {
+for (const backend of backendsUnderTest(['cpu', 'wasm'], 'kernels')) {
   describe(`kernels on ${backend}`, () => {
     const keep: tf.Tensor[] = [];
     const T = <X extends tf.Tensor>(t: X): X => {

@@ -1,11 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/backend/select.js';
+import { backendsUnderTest } from '../backends.js';
 import { makeConfig } from '../../src/model/config.js';
 import { createTransformer } from '../../src/model/init.js';
 import { TransformerKVCache } from '../../src/model/transformer.js';
 
-const BACKEND = process.env.RL_TEST_BACKEND ?? 'wasm';
+const BASE_BACKEND = process.env.RL_TEST_BACKEND ?? 'wasm';
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let m = 0;
@@ -13,7 +14,7 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
-describe(`KV-cache decoding (${BACKEND})`, () => {
+for (const BACKEND of backendsUnderTest([BASE_BACKEND], 'KV-cache decoding')) describe(`KV-cache decoding (${BACKEND})`, () => {
   beforeAll(async () => {
     await selectBackend(BACKEND);
   });

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runGenerate } from '../../src/cli/generate.js';
 import { encodePair, scoreCompletions, type LogprobsRow } from '../../src/cli/logprobs.js';
 import { selectBackend } from '../../src/backend/select.js';
+import { backendsUnderTest } from '../backends.js';
 import { loadPretrained, savePretrained } from '../../src/model/hf.js';
 import { checkpointHeaders } from '../../src/model/safetensors.js';
 import { tinyTokenizerFiles } from '../../src/model/tiny_checkpoint.js';
@@ -182,7 +183,7 @@ describe.skipIf(!peersReady)('checkpoints written by transformers 5 (tiny random
     }
   });
 
-  for (const backend of ['wasm', 'cpu'] as const) {
+  for (const backend of backendsUnderTest(['wasm', 'cpu'] as const, "log-probs vs transformers")) {
     it(`log-probs within 1e-4 of transformers' float32 forward on every completion token (${backend})`, async () => {
       await selectBackend(backend);
       const diffs: Record<string, number> = {};

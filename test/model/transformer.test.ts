@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/backend/select.js';
+import { backendsUnderTest } from '../backends.js';
 import { makeConfig } from '../../src/model/config.js';
 import { loadPretrained, savePretrained } from '../../src/model/hf.js';
 import { createTransformer } from '../../src/model/init.js';
@@ -14,7 +15,7 @@ import type { ModelConfig } from '../../src/model/config.js';
 import { definedOps, referenceImpl, registerBackendImpl, unregisterBackendImpl } from '../../kernels/index.js';
 import { logSoftmax64, referenceLogits, type F64Weights } from './reference_f64.js';
 
-const BACKEND = process.env.RL_TEST_BACKEND ?? 'wasm';
+const BASE_BACKEND = process.env.RL_TEST_BACKEND ?? 'wasm';
 let tmp: string;
 
 function f64Weights(dir: string, cfg: ModelConfig): F64Weights {
@@ -42,7 +43,7 @@ const ROWS = [
   { prompt: [1, 2, 3], response: [100, 101, 102] },
 ];
 
-describe(`transformer (${BACKEND})`, () => {
+for (const BACKEND of backendsUnderTest([BASE_BACKEND], 'transformer vs float64 reference')) describe(`transformer (${BACKEND})`, () => {
   let qwenDir: string;
   let qwen: Transformer;
   beforeAll(async () => {

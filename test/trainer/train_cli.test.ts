@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
+import { backendsUnderTest } from '../backends.js';
 import { deterministicPart, readMetrics, rl, rlAsync, TINY, tmpDir } from './helpers.js';
 
 const BASE = ['train', '--config', 'configs/demo.yaml', ...TINY];
@@ -23,8 +24,8 @@ describe('rl train (CLI)', () => {
     expect(fs.existsSync(path.join(out, 'checkpoints', 'step_000001', 'model', 'model.safetensors'))).toBe(true);
   });
 
-  it('after kill -9, --resume continues from the last checkpoint and matches an uninterrupted run', async () => {
-    const args = [...BASE, '--steps', '4', 'trainer.save_freq=2', 'trainer.test_freq=2', '--seed', '7'];
+  for (const backend of backendsUnderTest(['wasm'], 'a short run, kill -9 and --resume')) it(`after kill -9, --resume continues from the last checkpoint and matches an uninterrupted run (${backend})`, async () => {
+    const args = [...BASE, '--steps', '4', 'trainer.save_freq=2', 'trainer.test_freq=2', '--seed', '7', '--backend', backend];
     const full = tmpDir('rl-full-');
     expect(rl([...args, '--out', full]).code).toBe(0);
 

@@ -1,20 +1,21 @@
-// The same parity checks on the wasm backend (the fast CPU backend: different kernels, and it lacks
-// UnsortedSegmentSum, so group statistics must go through matmuls).
+// The same parity checks on the fast CPU backends: wasm (different kernels; it lacks UnsortedSegmentSum, so
+// group statistics must go through matmuls) and tensorflow (TensorFlow's own kernels) once it is set up.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/backend/select.js';
+import { backendsUnderTest } from '../backends.js';
 import { computePolicyLoss, computePolicyLossTensors, entropyFromLogits, KL_KINDS, klPenalty, LOSS_AGG_MODES } from '../../src/algos/index.js';
 import { randomBatch, rng } from './batch.js';
 import { goldenEntropy, goldenKl, goldenPolicyLoss } from './golden.js';
 import { checkParity } from './parity.js';
 
-beforeAll(async () => {
-  const choice = await selectBackend('wasm');
-  expect(tf.getBackend()).toBe('wasm');
-  expect(choice.name).toBe('wasm');
-});
+for (const backend of backendsUnderTest(['wasm'], 'algorithm parity')) describe(`on ${backend}`, () => {
+  beforeAll(async () => {
+    const choice = await selectBackend(backend);
+    expect(tf.getBackend()).toBe(backend);
+    expect(choice.name).toBe(backend);
+  });
 
-describe('on wasm', () => {
   for (const name of ['grpo', 'rloo', 'reinforce_plus_plus_baseline', 'grpo_passk', 'reinforce_plus_plus']) {
     it(`${name} matches the verl definition (B=256, T=512 and a 700-token batch)`, () => {
       const group: [number, number] = name === 'grpo_passk' ? [2, 32] : [1, 32];
