@@ -19,7 +19,7 @@ import { selectBackend } from '../src/backend/select.js';
 import { rlRoot } from '../src/backend/tensorflow_paths.js';
 import { createTransformer } from '../src/model/init.js';
 import { sample } from '../src/rollout/sample.js';
-import { AdamW } from '../src/trainer/optimizer.js';
+import { AdamW, trainableByName } from '../src/trainer/optimizer.js';
 import { trainBenchConfig } from './model.js';
 import type { BenchRow } from './types.js';
 
@@ -73,7 +73,7 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchRow[]> {
 
   const model = createTransformer(cfg, { seed: 1, std: 0.05 });
   const params = model.parameterCount();
-  const optimizer = new AdamW(model.trainableVariables, { betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 });
+  const optimizer = new AdamW(trainableByName(model), { betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 });
   const ids = tf.randomUniform([B, T], 0, cfg.vocabSize, 'int32', 5) as tf.Tensor2D;
   const mask = tf.ones([B, T]) as tf.Tensor2D;
   const rlStep = () => {

@@ -78,7 +78,7 @@ describe('spawn helper', () => {
     try {
       const ok = await sb.runCode({ code: 'import os\nprint(os.getppid())', language: 'python' });
       expect(ok.status).toBe('Success');
-      expect(Number(ok.run_result!.stdout.trim())).not.toBe(process.pid);
+      expect(Number(ok.run_result!.stdout!.trim())).not.toBe(process.pid);
       expect(sharedSpawnHelper().usingHelper).toBe(true);
       const slow = await sb.runCode({ code: 'while True: pass', language: 'python', run_timeout: 1 });
       expect(slow.run_result!.status).toBe('TimeLimitExceeded');
