@@ -94,9 +94,10 @@ async function activate(name: Exclude<BackendName, 'auto'>): Promise<void> {
  * Select a backend by name. 'auto' prefers tensorflow (tfjs-node-gpu, then tfjs-node, once `rl setup tensorflow`
  * has built their addon),
  * then webgpu on a real GPU adapter, then wasm, then cpu.
- * An explicit name that is unavailable throws, listing what is available.
+ * An explicit name that is unavailable throws, listing what is available. `skip` leaves backends out of the
+ * auto order (e.g. to see what auto picks without tensorflow).
  */
-export async function selectBackend(name: string = 'auto'): Promise<BackendChoice> {
+export async function selectBackend(name: string = 'auto', opts: { skip?: readonly BackendName[] } = {}): Promise<BackendChoice> {
   if (!(BACKEND_NAMES as readonly string[]).includes(name)) {
     throw new Error(`unknown backend "${name}"; choose one of: ${BACKEND_NAMES.join(', ')}`);
   }
@@ -119,6 +120,7 @@ export async function selectBackend(name: string = 'auto'): Promise<BackendChoic
   }
   const skipped: string[] = [];
   for (const key of ['tensorflow', 'webgpu', 'wasm', 'cpu'] as const) {
+    if (opts.skip?.includes(key)) continue;
     const p = await probes[key]();
     if (!p.ok) {
       skipped.push(`${key} unavailable: ${p.why}`);

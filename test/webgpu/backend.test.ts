@@ -30,8 +30,8 @@ function fixtureScript(): Promise<string> {
 }
 
 /** Select a backend in a fresh node process with extra environment; returns its one-line JSON report. */
-async function selectInChild(name: string, env: Record<string, string>): Promise<{ ok: boolean; name?: string; reason?: string; error?: string }> {
-  const { stdout } = await promisify(execFile)(process.execPath, [await fixtureScript(), name], {
+async function selectInChild(name: string, env: Record<string, string>, skip: string[] = []): Promise<{ ok: boolean; name?: string; reason?: string; error?: string }> {
+  const { stdout } = await promisify(execFile)(process.execPath, [await fixtureScript(), name, skip.join(',')], {
     cwd: root,
     env: { ...process.env, ...env },
     timeout: 60_000,
@@ -67,7 +67,8 @@ describe('webgpu without a Vulkan driver', () => {
   }, 90_000);
 
   it('auto falls back past webgpu and says why', async () => {
-    const r = await selectInChild('auto', { VK_ICD_FILENAMES: '/nonexistent/vulkan_icd.json', VK_DRIVER_FILES: '/nonexistent/vulkan_icd.json' });
+    // Without tensorflow in the order: once it is set up, auto takes it and never looks at webgpu.
+    const r = await selectInChild('auto', { VK_ICD_FILENAMES: '/nonexistent/vulkan_icd.json', VK_DRIVER_FILES: '/nonexistent/vulkan_icd.json' }, ['tensorflow']);
     expect(r.ok).toBe(true);
     expect(r.name).not.toBe('webgpu');
     expect(r.reason).toMatch(/webgpu unavailable: (no Vulkan driver found|the Vulkan loader)/);
@@ -93,7 +94,7 @@ describe.skipIf(!avail.ok)('webgpu adapter report and selection', () => {
     if (avail.report!.cpuFallback) {
       expect(p.ok).toBe(false);
       if (!p.ok) expect(p.why).toMatch(/only a CPU adapter was found .*--backend webgpu/);
-      const c = await selectBackend('auto');
+      const c = await selectBackend('auto', { skip: ['tensorflow'] });
       expect(c.name).not.toBe('webgpu');
       expect(c.reason).toMatch(/webgpu unavailable: only a CPU adapter/);
     } else {
