@@ -28,7 +28,7 @@ export interface ParsedTrainArgs {
 export function trainUsage(cmd: string): string {
   const flags = Object.entries(SHORT_FLAGS).map(([f, k]) => `  ${f.padEnd(13)} = ${k}`).join('\n');
   return [
-    `usage: rl ${cmd} [--config FILE.yaml] [flags] [key=value ...] [--resume] [--print-config]`,
+    `usage: rl ${cmd} [--config FILE.yaml] [flags] [key=value ...] [--resume | --resume-from step_N] [--print-config]`,
     '',
     'Options come from the YAML file, then the flags, then dotted overrides (verl style),',
     'e.g. `algorithm.adv_estimator=rloo actor.clip_ratio_high=0.28`.',
@@ -36,6 +36,7 @@ export function trainUsage(cmd: string): string {
     'short flags:',
     flags,
     '  --resume      = trainer.resume=true',
+    '  --resume-from = trainer.resume_from (a checkpoint of --out, e.g. step_000002)',
     '',
     'all options (key, meaning, [type, default]):',
     configHelp(),
@@ -58,13 +59,15 @@ export function parseTrainArgs(argv: string[]): ParsedTrainArgs {
     if (flag === '--help' || flag === '-h') help = true;
     else if (flag === '--print-config') printConfig = true;
     else if (flag === '--resume') overrides.push('trainer.resume=true');
+    // Quoted so step numbers stay strings; the schema validates the name.
+    else if (flag === '--resume-from') overrides.push(`trainer.resume_from=${JSON.stringify(value())}`);
     else if (flag === '--config') file = value();
     else if (flag in SHORT_FLAGS) {
       const v = value();
       // Paths stay strings even when they look like numbers or null.
       const isPath = ['model.path', 'data.train_files', 'data.val_files', 'trainer.out_dir'].includes(SHORT_FLAGS[flag]!);
       overrides.push(`${SHORT_FLAGS[flag]}=${isPath && v !== 'null' ? JSON.stringify(v) : v}`);
-    } else if (a.startsWith('-')) throw new Error(`unknown flag ${flag}; known: --config, ${Object.keys(SHORT_FLAGS).join(', ')}, --resume, --print-config, --help`);
+    } else if (a.startsWith('-')) throw new Error(`unknown flag ${flag}; known: --config, ${Object.keys(SHORT_FLAGS).join(', ')}, --resume, --resume-from, --print-config, --help`);
     else overrides.push(a);
   }
   if (help) return { config: undefined as unknown as TrainConfig, help, printConfig };

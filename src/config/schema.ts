@@ -180,6 +180,8 @@ export const TrainerSchema = z
     val_temperature: z.number().min(0).default(1).describe('sampling temperature during validation'),
     val_max_problems: z.number().int().min(0).default(0).describe('validate on the first N held-out problems (0 = all)'),
     resume: z.boolean().default(false).describe('continue from the latest checkpoint in out_dir'),
+    resume_from: z.string().regex(/^(step_)?\d+$/, 'a checkpoint name such as step_000002 (or its step number)').nullable().default(null)
+      .describe('continue from this checkpoint of out_dir instead of the latest (e.g. step_000002 when the latest is damaged); implies resume'),
     progress: z.enum(['auto', 'bar', 'lines', 'none']).default('auto').describe('progress display (auto: bar on a terminal)'),
     logger: z.array(z.enum(['tensorboard'])).default([])
       .describe('metric sinks besides metrics.jsonl (always written): tensorboard = event files in <run>/tensorboard (needs rl setup tensorflow)'),

@@ -14,7 +14,7 @@ import { createSandboxProvider } from '../../sandbox/providers.js';
 import type { SandboxProvider } from '../../sandbox/contract.js';
 import type { Policy } from '../model/policy.js';
 import { AdamW, clipByGlobalNorm, learningRate, trainableByName } from './optimizer.js';
-import { loadLatestCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { loadCheckpointFrom, loadLatestCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { MetricsLog, summarize, type Metrics } from './metrics_log.js';
 import { Progress } from './progress.js';
 import { batchIndices, encodePrompts, filterOverlong, loadSplits } from './problems.js';
@@ -45,8 +45,12 @@ export async function train(cfg: TrainConfig, log: (msg: string) => void = conso
 
   const runDir = path.resolve(cfg.trainer.out_dir);
   fs.mkdirSync(runDir, { recursive: true });
-  const ckpt = cfg.trainer.resume ? loadLatestCheckpoint(runDir) : null;
-  if (!cfg.trainer.resume && fs.existsSync(path.join(runDir, 'checkpoints'))) {
+  // resume_from names the checkpoint (e.g. the one before a damaged latest); it implies resume.
+  const resume = cfg.trainer.resume || cfg.trainer.resume_from !== null;
+  const ckpt = cfg.trainer.resume_from !== null
+    ? loadCheckpointFrom(runDir, cfg.trainer.resume_from, log)
+    : resume ? loadLatestCheckpoint(runDir) : null;
+  if (!resume && fs.existsSync(path.join(runDir, 'checkpoints'))) {
     throw new Error(`${runDir} already holds a run; pass --resume to continue it or choose another --out`);
   }
   fs.writeFileSync(path.join(runDir, 'config.json'), JSON.stringify(cfg, null, 2));

@@ -60,7 +60,7 @@ describe('rl train (CLI)', () => {
 
   it('rejects bad options before any work, naming the key', () => {
     const cases: [string[], RegExp][] = [
-      [['--estimator', 'ppo2'], /unknown advantage estimator "ppo2".*grpo/s],
+      [['--estimator', 'ppo2'], /algorithm.adv_estimator: unknown estimator "ppo2"; registered: .*grpo/s],
       [['--n', '-1'], /rollout\.n: .*>0/],
       [['--model', '/nonexistent/model'], /model\.path: directory not found: \/nonexistent\/model/],
       [['--bogus'], /unknown flag --bogus/],
