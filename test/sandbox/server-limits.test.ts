@@ -2,7 +2,6 @@
 // the sandbox. Loopback by default, bearer-token auth, body size limit (413), malformed JSON (422), slowloris
 // (408 / closed), a bounded queue (503 + Retry-After), a client that disconnects mid-request; after each the
 // server keeps serving.
-import { request } from 'node:http';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunCodeRequest, RunCodeResponse, SandboxProvider } from '../../sandbox/contract.js';
@@ -52,27 +51,39 @@ async function runCode(url: string, body: unknown, headers: Record<string, strin
 
 const ok = { code: 'print(input())', language: 'python', stdin: 'hi', run_timeout: 0.01 };
 
-/** Sends `total` bytes of body in 1 MiB chunks over a raw http.request; resolves with the status (or the socket error). */
+/**
+ * POST `total` bytes over a raw socket, declared (content-length) or chunked. The server answers 413 and closes while
+ * we are still sending, so write errors are expected and ignored: what counts is what came back before the close.
+ */
 function bigPost(url: string, total: number, declare: boolean): Promise<{ status?: number; body?: string; error?: string }> {
+  const { port } = new URL(url);
   return new Promise((resolve) => {
-    const req = request(`${url}/run_code`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(declare ? { 'content-length': String(total) } : {}) },
+    const sock = connect(Number(port), '127.0.0.1');
+    let answer = '';
+    sock.on('data', (d) => (answer += d));
+    sock.on('error', () => {}); // EPIPE / ECONNRESET once the server has answered and closed
+    sock.on('close', () => {
+      const m = /^HTTP\/1\.1 (\d{3})[^]*?\r\n\r\n([^]*)$/.exec(answer);
+      if (!m) return resolve({ error: `no HTTP answer (${JSON.stringify(answer.slice(0, 200))})` });
+      const head = answer.slice(0, answer.indexOf('\r\n\r\n'));
+      // A chunked answer: one chunk holds the small JSON error.
+      const body = /transfer-encoding: chunked/i.test(head) ? m[2]!.replace(/^[0-9a-f]+\r\n/i, '').replace(/\r\n0\r\n\r\n$/, '') : m[2]!;
+      resolve({ status: Number(m[1]), body });
     });
-    req.on('response', (res) => {
-      let body = '';
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode, body }));
-    });
-    req.on('error', (e) => resolve({ error: e.message }));
+    sock.write(`POST /run_code HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\n${declare ? `content-length: ${total}` : 'transfer-encoding: chunked'}\r\n\r\n`);
     const chunk = Buffer.alloc(1 << 20, 0x20);
     let sent = 0;
     const pump = () => {
-      while (sent < total) {
+      while (sent < total && !sock.destroyed) {
         sent += chunk.length;
-        if (!req.write(chunk)) return void req.once('drain', pump);
+        if (!declare) sock.write(`${chunk.length.toString(16)}\r\n`);
+        let flowing = sock.write(chunk);
+        if (!declare) flowing = sock.write('\r\n');
+        if (!flowing) return void sock.once('drain', pump);
       }
-      req.end();
+      if (sock.destroyed) return;
+      if (declare) sock.end();
+      else sock.end('0\r\n\r\n');
     };
     pump();
   });
