@@ -47,7 +47,8 @@ export async function saveCheckpoint(runDir: string, step: number, s: { bundle: 
   const tmp = path.join(root, `.tmp_${stepName(step)}_${process.pid}`);
   try {
     fs.mkdirSync(root, { recursive: true });
-    fs.rmSync(tmp, { recursive: true, force: true });
+    // Temp folders of saves a kill interrupted (any pid: one trainer writes a run folder) are never published.
+    for (const d of fs.readdirSync(root)) if (d.startsWith('.tmp_')) fs.rmSync(path.join(root, d), { recursive: true, force: true });
     fs.mkdirSync(tmp);
     await s.bundle.save(path.join(tmp, 'model'));
     const state = new Map<string, { data: Float32Array; shape: number[] }>();
