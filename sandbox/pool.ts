@@ -2,6 +2,7 @@
 // already attached and waiting for one request on stdin; it serves exactly ONE submission and is
 // then destroyed in the background and replaced, so nothing (files, escaped processes) survives
 // from one submission to the next.
+import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import { SandboxUnavailableError } from './contract.js';
@@ -38,9 +39,11 @@ export interface WarmContainer {
 
 export const POOL_LABEL = 'rl.sandbox';
 export const OWNER_LABEL = 'rl.sandbox.owner';
+/** Which pool of the owning process started the container (a trainer holds more than one). */
+export const POOL_ID_LABEL = 'rl.sandbox.pool';
 
 /** HostConfig of every sandbox container: the isolation the issue asks for, in one place. */
-export function containerCreateOptions(image: string, limits: ContainerLimits): Docker.ContainerCreateOptions {
+export function containerCreateOptions(image: string, limits: ContainerLimits, poolId = ''): Docker.ContainerCreateOptions {
   const memory = limits.memoryMB * 1024 * 1024;
   return {
     Image: image,
@@ -54,7 +57,7 @@ export function containerCreateOptions(image: string, limits: ContainerLimits): 
     AttachStdout: true,
     AttachStderr: true,
     Tty: false,
-    Labels: { [POOL_LABEL]: '1', [OWNER_LABEL]: String(process.pid) },
+    Labels: { [POOL_LABEL]: '1', [OWNER_LABEL]: String(process.pid), [POOL_ID_LABEL]: poolId },
     HostConfig: {
       NetworkMode: 'none',
       Init: true,
@@ -90,6 +93,10 @@ export class WarmPool {
   private readonly removals = new Set<Promise<void>>();
   private closed = false;
   private failing: Error | undefined;
+  /** A start failed (the daemon may be down); the next start that succeeds sweeps strays. */
+  private recovering = false;
+  /** Bumped when an acquire retries after a failure: a start begun before then reports to no one. */
+  private attempt = 0;
   private settleWaiters: Array<() => void> = [];
   /** Containers of this pool that were alive and handed out or waiting (a `kill` event for one is not ours). */
   private readonly live = new Set<string>();
@@ -97,6 +104,8 @@ export class WarmPool {
   private readonly killedOutside = new Map<string, string>();
   private events: NodeJS.ReadableStream | undefined;
   private eventsStarting: Promise<void> | undefined;
+
+  readonly id = randomUUID();
 
   constructor(private readonly docker: Docker, readonly options: PoolOptions) {}
 
@@ -158,6 +167,7 @@ export class WarmPool {
   acquire(): Promise<WarmContainer> {
     if (this.closed) return Promise.reject(new SandboxUnavailableError('the sandbox pool is closed'));
     // After a failure, retry starting containers only when someone needs one (no busy loop while the daemon is down).
+    if (this.failing) this.attempt++;
     this.failing = undefined;
     void this.watchKills();
     const promise = new Promise<WarmContainer>((resolve, reject) => this.waiters.push({ resolve, reject }));
@@ -199,8 +209,20 @@ export class WarmPool {
     for (const w of this.waiters.splice(0)) w.reject(err);
     for (const c of this.ready.splice(0)) this.discard(c);
     await this.settle();
+    await this.removeStrays();
     (this.events as { destroy?: () => void } | undefined)?.destroy?.();
     this.events = undefined;
+  }
+
+  /**
+   * Removes this pool's containers that it no longer holds: those whose removal failed while the Docker daemon was
+   * down (a daemon restart kills them, and starts that were under way leave them "Created").
+   */
+  private async removeStrays(): Promise<void> {
+    const list = await this.docker.listContainers({ all: true, filters: { label: [`${POOL_ID_LABEL}=${this.id}`] } }).catch(() => []);
+    await Promise.all(
+      list.filter((info) => !this.live.has(info.Id)).map((info) => this.docker.getContainer(info.Id).remove({ force: true }).catch(() => undefined)),
+    );
   }
 
   private isSettled(): boolean {
@@ -232,9 +254,15 @@ export class WarmPool {
       this.ready.length + this.starting < size + this.waiters.length
     ) {
       this.starting++;
+      const attempt = this.attempt;
       this.spawn().then(
         (c) => {
           this.starting--;
+          if (this.recovering) {
+            // The daemon is back: containers of ours that died with it are still listed; remove them now.
+            this.recovering = false;
+            void this.removeStrays();
+          }
           if (this.closed) this.discard(c);
           else {
             this.ready.push(c);
@@ -245,6 +273,13 @@ export class WarmPool {
         },
         (err: Error) => {
           this.starting--;
+          this.recovering = true;
+          if (attempt !== this.attempt) {
+            // Begun before the last retry (while the daemon was down): the callers now waiting get a fresh start.
+            this.refill();
+            this.checkSettled();
+            return;
+          }
           this.failing = err;
           const wrapped =
             err instanceof SandboxUnavailableError
@@ -258,7 +293,7 @@ export class WarmPool {
   }
 
   private async spawn(): Promise<WarmContainer> {
-    const container = await this.docker.createContainer(containerCreateOptions(this.options.image, this.options));
+    const container = await this.docker.createContainer(containerCreateOptions(this.options.image, this.options, this.id));
     try {
       // Attach before start so not a byte of the harness's output can be missed.
       const stream = (await container.attach({

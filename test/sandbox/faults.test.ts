@@ -1,12 +1,17 @@
 // Infrastructure faults in the Docker provider (issue 13 R7, issue 14): a container killed from outside, idle
 // or mid-run, is never used and scored; the submission runs again in a fresh container, or the caller gets a
 // SandboxUnavailableError naming the cause. Never a verdict that blames the program.
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { PassThrough } from 'node:stream';
+import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SandboxUnavailableError } from '../../sandbox/contract.js';
 import { DockerSandbox } from '../../sandbox/docker-sandbox.js';
 import { connectDocker } from '../../sandbox/docker-client.js';
-import { OWNER_LABEL } from '../../sandbox/pool.js';
+import { OWNER_LABEL, POOL_ID_LABEL } from '../../sandbox/pool.js';
 import { containerCount, dockerReady } from './docker-env.js';
 
 const docker = connectDocker();
@@ -134,6 +139,80 @@ describe.skipIf(!dockerReady)('a sandbox container that never starts', () => {
     } finally {
       await sb.close();
     }
+    expect(await containerCount()).toBe(baseline);
+  });
+});
+
+/**
+ * The daemon as a client sees it through a Unix-socket proxy: `stop` drops every connection (attach streams, the
+ * event stream) and refuses new ones, as a daemon that went away; `start` serves again. The real daemon keeps
+ * running, so test files running beside this one are not disturbed.
+ */
+function daemonProxy(target: string) {
+  const socketPath = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rl-dockerd-')), 'docker.sock');
+  const conns = new Set<net.Socket>();
+  let server: net.Server | undefined;
+  return {
+    socketPath,
+    start: () =>
+      new Promise<void>((resolve) => {
+        // Half-open kept: the harness reads the submission to EOF (the client's half-close), then answers.
+        server = net.createServer({ allowHalfOpen: true }, (client) => {
+          const upstream = net.connect({ path: target, allowHalfOpen: true });
+          const drop = () => {
+            client.destroy();
+            upstream.destroy();
+            conns.delete(client);
+            conns.delete(upstream);
+          };
+          for (const s of [client, upstream]) {
+            conns.add(s);
+            s.on('error', drop);
+            s.on('close', drop);
+          }
+          client.pipe(upstream);
+          upstream.pipe(client);
+        });
+        server.listen(socketPath, () => resolve());
+      }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        for (const s of conns) s.destroy();
+        conns.clear();
+        server!.close(() => resolve());
+      }),
+  };
+}
+
+describe.skipIf(!dockerReady)('the Docker daemon restarted under the sandbox', () => {
+  it('while down: SandboxUnavailableError naming the cause, never a verdict; once back: right results; nothing left behind', async () => {
+    const baseline = await containerCount();
+    const proxy = daemonProxy(process.env.DOCKER_HOST?.replace(/^unix:\/\//, '') ?? '/var/run/docker.sock');
+    await proxy.start();
+    const sb = await DockerSandbox.create({ docker: new Docker({ socketPath: proxy.socketPath }), concurrency: 1, poolSize: 2 });
+    const double = { code: 'print(int(input()) * 2)', language: 'python' as const, stdin: '21', run_timeout: 5 };
+    try {
+      expect((await sb.runCode(double)).run_result?.stdout).toBe('42\n');
+      // The daemon stops: clients lose their connections and its containers are killed.
+      await proxy.stop();
+      const pooled = await docker.listContainers({ filters: { label: [`${POOL_ID_LABEL}=${sb.pool.id}`] } });
+      expect(pooled.length).toBeGreaterThan(0);
+      await Promise.all(pooled.map((c) => docker.getContainer(c.Id).kill().catch(() => undefined)));
+      for (let i = 0; i < 2; i++) {
+        const err = await sb.runCode(double).then(
+          (r) => new Error(`answered while the daemon was down: ${JSON.stringify(r)}`),
+          (e: unknown) => e,
+        );
+        expect(err).toBeInstanceOf(SandboxUnavailableError);
+        expect((err as Error).message).toMatch(/cannot start a sandbox container: .*(ENOENT|ECONNREFUSED)/);
+      }
+      await proxy.start();
+      for (let i = 0; i < 3; i++) expect((await sb.runCode(double)).run_result?.stdout).toBe('42\n');
+    } finally {
+      await sb.close();
+      await proxy.stop().catch(() => undefined);
+    }
+    // The containers the restart killed, and any start it cut short, are removed too.
     expect(await containerCount()).toBe(baseline);
   });
 });
