@@ -170,6 +170,8 @@ export const SftSchema = z
   .strictObject({
     steps: z.number().int().min(0).default(0).describe('supervised warm-start steps before RL (0 = none)'),
     batch_size: positiveInt().default(32).describe('sequences per SFT step'),
+    micro_batch_size: positiveInt().nullable().default(null)
+      .describe('sequences per forward/backward pass of an SFT step (gradient accumulation); null = the whole batch at once'),
     lr: z.number().positive().default(3e-3).describe('SFT learning rate'),
     mix: z
       .enum(['balanced', 'all', 'correct'])
