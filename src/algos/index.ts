@@ -18,7 +18,9 @@ export {
   type PolicyLossArgs,
   type PolicyLossMetrics,
   type PolicyLossTensors,
+  type PolicyLoss,
 } from './policy_loss.js';
+export { getPolicyLoss, listPolicyLosses, registerPolicyLoss } from './policy_loss_registry.js';
 export {
   klPenalty,
   applyKlInReward,

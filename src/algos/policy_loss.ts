@@ -42,6 +42,12 @@ export interface PolicyLossTensors {
 }
 
 /**
+ * A policy loss as the trainer calls it (see policy_loss_registry.ts): the loss and its metrics as tensors, with
+ * no device read, so it can run inside tf.variableGrads. "vanilla" is computePolicyLossTensors.
+ */
+export type PolicyLoss = (args: PolicyLossArgs) => PolicyLossTensors;
+
+/**
  * The policy loss and its metrics as tensors, with no device read: usable inside tf.variableGrads
  * (return `loss`, tf.keep the metrics you want outside the tape).
  */

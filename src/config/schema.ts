@@ -2,6 +2,7 @@
 // Names follow verl where verl has the option (algorithm.adv_estimator, actor.clip_ratio_high, ...).
 import { z } from 'zod';
 import { listAdvantageEstimators } from '../algos/registry.js';
+import { listPolicyLosses } from '../algos/policy_loss_registry.js';
 import { TRUNCATION_MODES } from '../data/truncation.js';
 
 const positiveInt = () => z.number().int().positive();
@@ -64,6 +65,15 @@ export const ActorSchema = z
       .describe('cap on padded tokens (rows × prompt+response width) per forward/backward pass: long rollouts get fewer rows ' +
         `(verl: ppo_max_token_len_per_gpu); null = by backend: ${Object.entries(MAX_TOKENS_PER_MICRO_BATCH_BY_BACKEND).map(([k, v]) => `${k} ${v}`).join(', ')}`),
     ppo_epochs: positiveInt().default(1).describe('passes over the batch per step'),
+    policy_loss: z
+      .string()
+      // Checked against the registry when validating, so a loss registered by a user's code is accepted.
+      .superRefine((name, ctx) => {
+        const known = listPolicyLosses();
+        if (!known.includes(name)) ctx.addIssue({ code: 'custom', message: `unknown policy loss "${name}"; registered: ${known.join(', ')}` });
+      })
+      .default('vanilla')
+      .describe(`policy loss: ${listPolicyLosses().join(' | ')} (or one added with registerPolicyLoss)`),
     clip_ratio: z.number().positive().default(0.2).describe('PPO clip range (both sides unless low/high given)'),
     clip_ratio_low: z.number().positive().nullable().default(null).describe('lower clip range (default clip_ratio)'),
     clip_ratio_high: z.number().positive().nullable().default(null).describe('upper clip range (default clip_ratio; DAPO uses 0.28)'),
@@ -160,6 +170,8 @@ export const SftSchema = z
   .strictObject({
     steps: z.number().int().min(0).default(0).describe('supervised warm-start steps before RL (0 = none)'),
     batch_size: positiveInt().default(32).describe('sequences per SFT step'),
+    micro_batch_size: positiveInt().nullable().default(null)
+      .describe('sequences per forward/backward pass of an SFT step (gradient accumulation); null = the whole batch at once'),
     lr: z.number().positive().default(3e-3).describe('SFT learning rate'),
     mix: z
       .enum(['balanced', 'all', 'correct'])

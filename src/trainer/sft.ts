@@ -3,7 +3,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../config/schema.js';
 import { sftExamples, type Problem, type SftExample } from '../data/index.js';
-import { AdamW, clipByGlobalNorm, trainableByName } from './optimizer.js';
+import { accumulateClipStep } from './grad_step.js';
+import { microRows, packRows } from './micro_batches.js';
+import { AdamW, trainableByName } from './optimizer.js';
 import type { PolicyBundle } from './policy_factory.js';
 import { disposeBatch, padRollouts } from './rollout_batch.js';
 
@@ -40,20 +42,34 @@ export async function runSft(
   let firstLoss = NaN, lastLoss = NaN;
   for (let step = 1; step <= opts.steps; step++) {
     const exs = Array.from({ length: opts.batch_size }, next);
-    const batch = padRollouts(
-      { prompts: exs.map(promptIds), responses: exs.map((e) => [...tokenizer.encode(e.completion), tokenizer.eosTokenId]) },
-      tokenizer.padTokenId,
-    );
-    const { value, grads } = tf.variableGrads(() => {
-      const { logProbs } = policy.scoreResponses({ ids: batch.ids, attentionMask: batch.attentionMask, responseLength: batch.responseLength });
-      return logProbs.mul(batch.responseMask).sum().div(batch.responseMask.sum()).neg() as tf.Scalar;
-    }, policy.trainableVariables);
-    const loss = (await value.data())[0]!;
-    const list = policy.trainableVariables.map((v) => grads[v.name]!);
-    const clipped = await clipByGlobalNorm(list, 1);
+    const responses = exs.map((e) => [...tokenizer.encode(e.completion), tokenizer.eosTokenId]);
+    const batch = padRollouts({ prompts: exs.map(promptIds), responses }, tokenizer.padTokenId);
+    const B = exs.length;
+    const T = batch.responseLength;
+    const P = batch.ids.shape[1] - T;
+    // Every response token counts: each micro-batch's loss is its share of the whole batch's mean.
+    const tokens = responses.reduce((a, r) => a + r.length, 0);
+    const parts = packRows(Array.from({ length: B }, (_, i) => i), responses.map((r) => r.length), {
+      promptWidth: P,
+      maxRows: opts.micro_batch_size ?? B,
+      maxTokens: Infinity,
+    });
     // Linear decay to 10% keeps the end of the warm-start stable.
-    optimizer.step(clipped.grads, opts.lr * (1 - (0.9 * (step - 1)) / opts.steps));
-    new Set<tf.Tensor>([...list, ...clipped.grads, value]).forEach((t) => t.dispose());
+    const lr = opts.lr * (1 - (0.9 * (step - 1)) / opts.steps);
+    let loss = 0;
+    const vars = policy.trainableVariables;
+    await accumulateClipStep(parts, async (mb) => {
+      const ids = microRows(batch.ids, mb, P);
+      const attentionMask = microRows(batch.attentionMask, mb, P);
+      const mask = microRows(batch.responseMask, mb, 0);
+      const { value, grads } = tf.variableGrads(() => {
+        const { logProbs } = policy.scoreResponses({ ids, attentionMask, responseLength: mb.responseWidth });
+        return logProbs.mul(mask).sum().div(tokens).neg() as tf.Scalar;
+      }, vars);
+      loss += (await value.data())[0]!;
+      tf.dispose([value, ids, attentionMask, mask]);
+      return vars.map((v) => grads[v.name]!);
+    }, { optimizer, lr, maxNorm: 1 });
     disposeBatch(batch);
     if (step === 1) firstLoss = loss;
     lastLoss = loss;

@@ -1,10 +1,19 @@
 // The RL loop. One step, top to bottom, as in DESIGN.md:
-//   prompts → N rollouts each → sandbox rewards → old/ref log-probs → advantages
-//   → PPO epochs over mini-batches (clip, KL, entropy) → clip grads → AdamW → metrics → checkpoint.
+//   prompts → N rollouts each → sandbox rewards (collect) → old/ref log-probs → advantages
+//   → PPO epochs over mini-batches (ppo_update.ts: policy loss, KL, entropy → clip grads → AdamW) → metrics
+//   → checkpoint.
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { aggLoss, computePolicyLossTensors, getAdvantageEstimator, klPenalty, applyKlInRewardTensors, readMaskFacts } from '../algos/index.js';
+import {
+  applyKlInRewardTensors,
+  getAdvantageEstimator,
+  getPolicyLoss,
+  klPenalty,
+  readMaskFacts,
+  type AdvantageEstimator,
+  type PolicyLoss,
+} from '../algos/index.js';
 import { selectBackend } from '../backend/select.js';
 import { maxTokensPerMicroBatch } from './micro_batch_budget.js';
 import { TensorboardLog } from './tensorboard_log.js';
@@ -13,7 +22,7 @@ import type { Problem } from '../data/index.js';
 import { createSandboxProvider } from '../../sandbox/providers.js';
 import type { SandboxProvider } from '../../sandbox/contract.js';
 import type { Policy } from '../model/policy.js';
-import { AdamW, clipByGlobalNorm, learningRate, trainableByName } from './optimizer.js';
+import { AdamW, learningRate, trainableByName } from './optimizer.js';
 import { loadCheckpointFrom, loadLatestCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { MetricsLog, summarize, type Metrics } from './metrics_log.js';
 import { Progress } from './progress.js';
@@ -21,11 +30,11 @@ import { batchIndices, encodePrompts, filterOverlong, loadSplits } from './probl
 import { buildPolicy, loadReferencePolicy, type PolicyBundle } from './policy_factory.js';
 import { judgeAll } from './judge.js';
 import { disposeBatch, padRollouts, tokenLevelScores } from './rollout_batch.js';
-import { microRows, packRows, scoreByLength } from './micro_batches.js';
+import { scoreByLength } from './micro_batches.js';
+import { ppoUpdate } from './ppo_update.js';
 import { runSft } from './sft.js';
 import { validate } from './validate.js';
 import { stepSeed } from './seeds.js';
-import { makeRng, shuffleInPlace } from '../data/rng.js';
 
 export interface TrainSummary {
   runDir: string;
@@ -40,8 +49,9 @@ export async function train(cfg: TrainConfig, log: (msg: string) => void = conso
   const backend = await selectBackend(cfg.trainer.backend);
   log(`backend: ${backend.reason}`);
   const maxTokens = maxTokensPerMicroBatch(cfg.actor.max_tokens_per_micro_batch, backend.name);
-  // Fail on a bad estimator name before any heavy work.
+  // Fail on a bad estimator or policy-loss name before any heavy work.
   const estimator = getAdvantageEstimator(cfg.algorithm.adv_estimator);
+  const policyLoss = getPolicyLoss(cfg.actor.policy_loss);
 
   const runDir = path.resolve(cfg.trainer.out_dir);
   fs.mkdirSync(runDir, { recursive: true });
@@ -125,7 +135,7 @@ export async function train(cfg: TrainConfig, log: (msg: string) => void = conso
   try {
     if (startStep === 0) summary.valBefore = await runValidation(0);
     for (let step = startStep + 1; step <= total; step++) {
-      const m = await trainStep(step, { cfg, bundle, ref, optimizer, sandbox, estimator, trainSet, trainPrompts, maxTokens, log: (s) => progress.log(s) });
+      const m = await trainStep(step, { cfg, bundle, ref, optimizer, sandbox, estimator, policyLoss, trainSet, trainPrompts, maxTokens, log: (s) => progress.log(s) });
       metricsLog.append({ step, ...m });
       summary.steps = step;
       progress.update(step, {
@@ -170,7 +180,8 @@ interface StepContext {
   ref: Policy | null;
   optimizer: AdamW;
   sandbox: SandboxProvider;
-  estimator: ReturnType<typeof getAdvantageEstimator>;
+  estimator: AdvantageEstimator;
+  policyLoss: PolicyLoss;
   trainSet: Problem[];
   trainPrompts: number[][];
   /** actor.max_tokens_per_micro_batch, resolved for the active backend. */
@@ -178,19 +189,124 @@ interface StepContext {
   log: (msg: string) => void;
 }
 
+type Timer = <T>(key: string, f: () => Promise<T> | T) => Promise<T>;
+
 async function trainStep(step: number, c: StepContext): Promise<Metrics> {
-  const { cfg, bundle, optimizer } = c;
+  const { cfg, bundle } = c;
   const { policy, tokenizer } = bundle;
-  const n = cfg.rollout.n;
   const timing: Metrics = {};
   const tStep = Date.now();
-  const time = async <T>(key: string, f: () => Promise<T> | T): Promise<T> => {
+  const time: Timer = async (key, f) => {
     const t = Date.now();
     const r = await f();
     timing[`timing_s/${key}`] = (Date.now() - t) / 1000;
     return r;
   };
 
+  // 1–3. Prompts → rollouts → rewards → the rows kept for the update.
+  const r = await collect(step, c, time);
+  const { keep } = r;
+  const m = rolloutMetrics(step, r, cfg);
+  const skip = (why: string): Metrics => {
+    c.log(`step ${step}: ${why}; no update`);
+    m['train/update_skipped'] = 1;
+    timing['timing_s/step'] = (Date.now() - tStep) / 1000;
+    return { ...m, ...timing };
+  };
+  if (keep.length === 0) return skip("every group's scores agree (filter_groups)");
+
+  // 4. Tensors of the kept rows; overlong = mask drops truncated rows from the loss.
+  const batch = padRollouts({ prompts: keep.map((i) => r.prompts[i]!), responses: keep.map((i) => r.responses[i]!) }, tokenizer.padTokenId);
+  const T = batch.responseLength;
+  const responseMask =
+    cfg.reward.overlong === 'mask'
+      ? tf.tidy(() => batch.responseMask.mul(tf.tensor2d(keep.map((i) => (r.truncated[i] ? 0 : 1)), [keep.length, 1])) as tf.Tensor2D)
+      : batch.responseMask.clone();
+  // Valid tokens per row: the loss of a mini-batch is normalised by its counts, whatever its micro-batches.
+  const rowTokensT = responseMask.sum(1);
+  const rowTokens = Array.from(await rowTokensT.data());
+  rowTokensT.dispose();
+  const validTokens = rowTokens.reduce((a, b) => a + b, 0);
+  // Whitening (reinforce_plus_plus*) needs two valid tokens, and a step without any has nothing to learn from.
+  if (validTokens < 2) {
+    tf.dispose(responseMask);
+    disposeBatch(batch);
+    const why = cfg.reward.overlong === 'mask' ? ' (every kept response was truncated and overlong: mask drops them)' : '';
+    return skip(`${validTokens} valid response token${validTokens === 1 ? '' : 's'}${why}, too few to learn from`);
+  }
+  const keptLengths = keep.map((i) => r.responseLengths[i]!);
+  const scoresT = tokenLevelScores(keep.map((i) => r.scores[i]!), keptLengths, T);
+  const temperature = cfg.rollout.temperature > 0 ? cfg.rollout.temperature : 1;
+  // Micro-batches: at most micro_batch_size rows and max_tokens_per_micro_batch padded tokens (activation memory
+  // is linear in rows × width), each cut to its own longest response.
+  const limits = { maxRows: cfg.actor.micro_batch_size, maxTokens: c.maxTokens };
+
+  // 5. Old log-probs (no grad) and reference log-probs: rows grouped by length (the grouping changes no log-prob).
+  const oldLogProb = await time('old_log_prob', () => scoreByLength(policy, batch, keptLengths, limits, temperature));
+  const refLogProb = c.ref ? await time('ref', () => scoreByLength(c.ref!, batch, keptLengths, limits, temperature)) : null;
+
+  // 6. Advantages (and the token-level rewards they came from).
+  const index = keep.map((i) => Math.floor(i / cfg.rollout.n));
+  const adv = await time('adv', () => advantagesOf(c, { scoresT, oldLogProb, refLogProb, responseMask, index }));
+  Object.assign(m, adv.klMetrics, await maskedSummaries({ advantages: adv.advantages, returns: adv.returns }, responseMask));
+  // verl's critic/rewards/*: each sequence's token-level rewards summed (the score, minus KL when in the reward).
+  const seqRewards = adv.tokenLevelRewards.sum(1);
+  Object.assign(m, summarize('critic/rewards', Array.from(await seqRewards.data())));
+  seqRewards.dispose();
+
+  // 7. PPO epochs over mini-batches, micro-batches accumulate gradients.
+  const updateMetrics = await time('update_actor', () =>
+    ppoUpdate(policy, c.optimizer, {
+      ids: batch.ids,
+      attentionMask: batch.attentionMask,
+      responseMask,
+      oldLogProb,
+      refLogProb,
+      advantages: adv.advantages,
+      responseLengths: keptLengths,
+      rowTokens,
+    }, {
+      actor: cfg.actor,
+      policyLoss: c.policyLoss,
+      miniBatchRows: cfg.actor.ppo_mini_batch_size * cfg.rollout.n,
+      maxTokens: c.maxTokens,
+      temperature,
+      lr: learningRate(step, cfg.actor.optim, cfg.trainer.total_steps),
+      shuffleSeed: (epoch) => stepSeed(cfg.trainer.seed, step, `epoch${epoch}`),
+      log: (msg) => c.log(`step ${step}: ${msg}`),
+    }),
+  );
+  Object.assign(m, updateMetrics);
+  await bundle.weightsUpdated();
+
+  // 8. The step's tensors freed; throughput.
+  tf.dispose([oldLogProb, adv.advantages, adv.returns, adv.tokenLevelRewards, responseMask, scoresT]);
+  refLogProb?.dispose();
+  disposeBatch(batch);
+  timing['timing_s/step'] = (Date.now() - tStep) / 1000;
+  const tokens = r.prompts.reduce((a, p) => a + p.length, 0) + r.responseLengths.reduce((a, b) => a + b, 0);
+  m['perf/total_num_tokens'] = tokens;
+  m['perf/throughput'] = tokens / timing['timing_s/step'];
+  return { ...m, ...timing };
+}
+
+/** One step's rollouts, judged; rows of one prompt's group are adjacent. */
+interface Collected {
+  prompts: number[][];
+  responses: number[][];
+  responseLengths: number[];
+  truncated: boolean[];
+  judged: Awaited<ReturnType<typeof judgeAll>>;
+  /** Scores after the overlong policy. */
+  scores: number[];
+  /** Rows that go on to the update (all, unless filter_groups drops groups whose scores agree). */
+  keep: number[];
+}
+
+/** A batch of prompts, n rollouts each, judged in the sandbox, filtered (DAPO dynamic sampling). */
+async function collect(step: number, c: StepContext, time: Timer): Promise<Collected> {
+  const { cfg, bundle } = c;
+  const n = cfg.rollout.n;
   // 1. A batch of prompts, each repeated n times (rows of one group are adjacent).
   const problemIdx = batchIndices(c.trainSet.length, cfg.data.train_batch_size, cfg.trainer.seed, step);
   const rowsProblem = problemIdx.flatMap((p) => Array<number>(n).fill(p));
@@ -210,7 +326,7 @@ async function trainStep(step: number, c: StepContext): Promise<Metrics> {
   const truncated = gen.finishReason.map((r) => r === 'length');
 
   // 3. Rewards: every submission of the step judged concurrently.
-  const completions = gen.tokens.map((t) => tokenizer.decode(t, { skipSpecialTokens: true }));
+  const completions = gen.tokens.map((t) => bundle.tokenizer.decode(t, { skipSpecialTokens: true }));
   const judged = await time('reward', () =>
     judgeAll(c.sandbox, completions, rowsProblem.map((p) => c.trainSet[p]!), cfg, c.log),
   );
@@ -226,236 +342,64 @@ async function trainStep(step: number, c: StepContext): Promise<Metrics> {
       return s.some((x) => x !== s[0]);
     });
   }
+  return { prompts, responses: gen.tokens, responseLengths: gen.tokens.map((t) => t.length), truncated, judged, scores, keep };
+}
 
-  const responseLengths = gen.tokens.map((t) => t.length);
-  const m: Metrics = {
-    ...summarize('critic/score', scores),
-    ...summarize('response_length', responseLengths),
+function rolloutMetrics(step: number, r: Collected, cfg: TrainConfig): Metrics {
+  const { judged, truncated } = r;
+  return {
+    ...summarize('critic/score', r.scores),
+    ...summarize('response_length', r.responseLengths),
     'response_length/clip_ratio': truncated.filter(Boolean).length / truncated.length,
-    ...summarize('prompt_length', prompts.map((p) => p.length)),
+    ...summarize('prompt_length', r.prompts.map((p) => p.length)),
     'reward/pass_rate': judged.filter((j) => j.allPassed).length / judged.length,
     'reward/no_code_ratio': judged.filter((j) => j.noCode).length / judged.length,
     'reward/sandbox_retries': judged.reduce((a, j) => a + j.sandboxRetries, 0),
     // Submissions whose judging met an infrastructure failure (then retried; never scored 0 for it).
     'reward/sandbox_errors': judged.filter((j) => j.sandboxRetries > 0).length,
-    'train/kept_groups': keep.length / n,
+    'train/kept_groups': r.keep.length / cfg.rollout.n,
     'actor/lr': learningRate(step, cfg.actor.optim, cfg.trainer.total_steps),
     'training/global_step': step,
     'train/update_skipped': 0,
   };
-  const skip = (why: string): Metrics => {
-    c.log(`step ${step}: ${why}; no update`);
-    m['train/update_skipped'] = 1;
-    timing['timing_s/step'] = (Date.now() - tStep) / 1000;
-    return { ...m, ...timing };
-  };
-  if (keep.length === 0) return skip("every group's scores agree (filter_groups)");
-
-  // 4. Tensors of the kept rows; overlong = mask drops truncated rows from the loss.
-  const rows = {
-    prompts: keep.map((i) => prompts[i]!),
-    responses: keep.map((i) => gen.tokens[i]!),
-  };
-  const batch = padRollouts(rows, tokenizer.padTokenId);
-  const T = batch.responseLength;
-  const responseMask =
-    cfg.reward.overlong === 'mask'
-      ? tf.tidy(() => batch.responseMask.mul(tf.tensor2d(keep.map((i) => (truncated[i] ? 0 : 1)), [keep.length, 1])) as tf.Tensor2D)
-      : batch.responseMask.clone();
-  // Valid tokens per row: the loss of a mini-batch is normalised by its counts, whatever its micro-batches.
-  const rowTokensT = responseMask.sum(1);
-  const rowTokens = Array.from(await rowTokensT.data());
-  rowTokensT.dispose();
-  const validTokens = rowTokens.reduce((a, b) => a + b, 0);
-  // Whitening (reinforce_plus_plus*) needs two valid tokens, and a step without any has nothing to learn from.
-  if (validTokens < 2) {
-    tf.dispose(responseMask);
-    disposeBatch(batch);
-    const why = cfg.reward.overlong === 'mask' ? ' (every kept response was truncated and overlong: mask drops them)' : '';
-    return skip(`${validTokens} valid response token${validTokens === 1 ? '' : 's'}${why}, too few to learn from`);
-  }
-  const scoresT = tokenLevelScores(keep.map((i) => scores[i]!), keep.map((i) => responseLengths[i]!), T);
-  const temperature = cfg.rollout.temperature > 0 ? cfg.rollout.temperature : 1;
-  // Micro-batches: at most micro_batch_size rows and max_tokens_per_micro_batch padded tokens (activation memory
-  // is linear in rows × width), each cut to its own longest response.
-  const P = batch.ids.shape[1] - T;
-  const keptLengths = keep.map((i) => responseLengths[i]!);
-  const limits = { maxRows: cfg.actor.micro_batch_size, maxTokens: c.maxTokens };
-
-  // 5. Old log-probs (no grad) and reference log-probs: rows grouped by length (the grouping changes no log-prob).
-  const oldLogProb = await time('old_log_prob', () => scoreByLength(policy, batch, keptLengths, limits, temperature));
-  const refLogProb = c.ref ? await time('ref', () => scoreByLength(c.ref!, batch, keptLengths, limits, temperature)) : null;
-
-  // 6. Advantages. Device reads are async (webgpu cannot read synchronously): the mask facts the estimators
-  // need are read before the tidy, the in-reward KL metric after it.
-  const index = keep.map((i) => Math.floor(i / n));
-  const { advantages, returns, tokenLevelRewards, klMetrics } = await time('adv', async () => {
-    const maskFacts = await readMaskFacts(responseMask);
-    const out = tf.tidy(() => {
-      let rewards: tf.Tensor2D = scoresT;
-      const kl: tf.Scalar[] = [];
-      if (cfg.algorithm.use_kl_in_reward && refLogProb) {
-        const klMat = klPenalty(oldLogProb, refLogProb, cfg.algorithm.kl_penalty) as tf.Tensor2D;
-        const r = applyKlInRewardTensors(scoresT, klMat, responseMask, cfg.algorithm.kl_coef);
-        rewards = r.tokenLevelRewards;
-        kl.push(r.klMean);
-      }
-      const est = c.estimator({
-        tokenLevelRewards: rewards,
-        responseMask,
-        index,
-        normAdvByStd: cfg.algorithm.norm_adv_by_std_in_grpo,
-        gamma: cfg.algorithm.gamma,
-        maskFacts,
-      });
-      return { advantages: est.advantages, returns: est.returns, tokenLevelRewards: rewards, klMean: kl };
-    });
-    const km: Metrics = {};
-    for (const t of out.klMean) {
-      km['actor/reward_kl_penalty'] = (await t.data())[0]!;
-      t.dispose();
-    }
-    return { advantages: out.advantages, returns: out.returns, tokenLevelRewards: out.tokenLevelRewards, klMetrics: km };
-  });
-  Object.assign(m, klMetrics, await maskedSummaries({ advantages, returns }, responseMask));
-  // verl's critic/rewards/*: each sequence's token-level rewards summed (the score, minus KL when in the reward).
-  const seqRewards = tokenLevelRewards.sum(1);
-  Object.assign(m, summarize('critic/rewards', Array.from(await seqRewards.data())));
-  seqRewards.dispose();
-
-  // 7. PPO epochs over mini-batches, micro-batches accumulate gradients.
-  const tUpdate = Date.now();
-  const lr = learningRate(step, cfg.actor.optim, cfg.trainer.total_steps);
-  const miniRows = cfg.actor.ppo_mini_batch_size * n;
-  // Metrics are averaged over mini-batches; within one, the micro-batches' shares add up (see microBatchGrads).
-  const acc: Record<string, number[]> = {};
-  const push = (k: string, v: number) => (acc[k] ??= []).push(v);
-  for (let epoch = 0; epoch < cfg.actor.ppo_epochs; epoch++) {
-    const order = shuffledRows(keep.length, stepSeed(cfg.trainer.seed, step, `epoch${epoch}`));
-    for (let s = 0; s < order.length; s += miniRows) {
-      const mini = order.slice(s, s + miniRows);
-      const global = {
-        globalTokens: mini.reduce((a, r) => a + rowTokens[r]!, 0),
-        globalSeqs: mini.filter((r) => rowTokens[r]! > 0).length,
-      };
-      const miniMetrics: Metrics = {};
-      let gradSum: tf.Tensor[] | null = null;
-      // Consecutive rows of the shuffled order, as many as the limits allow at their own width.
-      for (const mb of packRows(mini, keptLengths, { ...limits, promptWidth: P })) {
-        const { grads, metrics } = await microBatchGrads(policy, {
-          ids: microRows(batch.ids, mb, P),
-          attentionMask: microRows(batch.attentionMask, mb, P),
-          responseMask: microRows(responseMask, mb, 0),
-          oldLogProb: microRows(oldLogProb, mb, 0),
-          refLogProb: refLogProb ? microRows(refLogProb, mb, 0) : null,
-          advantages: microRows(advantages, mb, 0),
-          T: mb.responseWidth,
-          lossScaleFactor: T,
-          temperature,
-          ...global,
-        }, cfg);
-        for (const [k, v] of Object.entries(metrics)) miniMetrics[k] = (miniMetrics[k] ?? 0) + v;
-        if (gradSum === null) gradSum = grads;
-        else {
-          const prev: tf.Tensor[] = gradSum;
-          gradSum = prev.map((g, i) => tf.tidy(() => g.add(grads[i]!)));
-          prev.forEach((g) => g.dispose());
-          grads.forEach((g) => g.dispose());
-        }
-      }
-      for (const [k, v] of Object.entries(miniMetrics)) push(k, v);
-      const { grads, norm } = await clipByGlobalNorm(gradSum!, cfg.actor.grad_clip);
-      push('actor/grad_norm', norm);
-      if (Number.isFinite(norm)) optimizer.step(grads, lr);
-      else c.log(`step ${step}: non-finite gradient norm; update skipped`);
-      new Set([...grads, ...gradSum!]).forEach((g) => g.dispose());
-    }
-  }
-  timing['timing_s/update_actor'] = (Date.now() - tUpdate) / 1000;
-  for (const [k, v] of Object.entries(acc)) m[k] = v.reduce((a, b) => a + b, 0) / v.length;
-  if (cfg.actor.use_kl_loss && refLogProb) m['actor/kl_coef'] = cfg.actor.kl_loss_coef;
-  await bundle.weightsUpdated();
-
-  tf.dispose([oldLogProb, advantages, returns, tokenLevelRewards, responseMask, scoresT]);
-  refLogProb?.dispose();
-  disposeBatch(batch);
-  timing['timing_s/step'] = (Date.now() - tStep) / 1000;
-  const tokens = prompts.reduce((a, p) => a + p.length, 0) + responseLengths.reduce((a, b) => a + b, 0);
-  m['perf/total_num_tokens'] = tokens;
-  m['perf/throughput'] = tokens / timing['timing_s/step'];
-  return { ...m, ...timing };
-}
-
-interface MicroBatch {
-  ids: tf.Tensor2D;
-  attentionMask: tf.Tensor2D;
-  responseMask: tf.Tensor2D;
-  oldLogProb: tf.Tensor2D;
-  refLogProb: tf.Tensor2D | null;
-  advantages: tf.Tensor2D;
-  /** Response columns of this micro-batch (its longest response). */
-  T: number;
-  /** seq-mean-token-sum-norm divisor: the whole batch's response width, whatever this micro-batch was cut to. */
-  lossScaleFactor: number;
-  temperature: number;
-  /** Valid tokens, and sequences with one, of the whole mini-batch: token-mean and seq-mean divide by these. */
-  globalTokens: number;
-  globalSeqs: number;
 }
 
 /**
- * Loss = pg_loss − entropy_coeff·entropy + kl_loss_coef·kl, normalised by the mini-batch's counts, so the
- * micro-batches' losses (and gradients) sum to the mini-batch's (verl's engine). Returns the gradients and this
- * micro-batch's share of each metric: the shares of a mini-batch add up to its value.
+ * Advantages from the token-level rewards (the scores, minus the KL penalty when use_kl_in_reward). Device reads
+ * are async (webgpu cannot read synchronously): the mask facts the estimators need are read before the tidy, the
+ * in-reward KL metric after it.
  */
-async function microBatchGrads(policy: Policy, mb: MicroBatch, cfg: TrainConfig): Promise<{ grads: tf.Tensor[]; metrics: Metrics }> {
-  const a = cfg.actor;
-  const kept: Record<string, tf.Scalar> = {};
-  const vars = policy.trainableVariables;
-  const { value, grads } = tf.variableGrads(() => {
-    const out = policy.scoreResponses({
-      ids: mb.ids,
-      attentionMask: mb.attentionMask,
-      responseLength: mb.T,
-      temperature: mb.temperature,
-      withEntropy: true,
-    });
-    const pl = computePolicyLossTensors({
-      oldLogProb: mb.oldLogProb,
-      logProb: out.logProbs,
-      advantages: mb.advantages,
-      responseMask: mb.responseMask,
-      clipRatio: a.clip_ratio,
-      clipRatioLow: a.clip_ratio_low ?? undefined,
-      clipRatioHigh: a.clip_ratio_high ?? undefined,
-      clipRatioC: a.clip_ratio_c,
-      lossAggMode: a.loss_agg_mode,
-      lossScaleFactor: mb.lossScaleFactor,
-      globalTokens: mb.globalTokens,
-      globalSeqs: mb.globalSeqs,
-    });
-    // Metrics leave the tape as tensors and are read once, after the backward pass (no sync inside it).
-    kept['actor/pg_loss'] = tf.keep(pl.loss);
-    kept['actor/pg_clipfrac'] = tf.keep(pl.metrics.pg_clipfrac);
-    kept['actor/ppo_kl'] = tf.keep(pl.metrics.ppo_kl);
-    kept['actor/pg_clipfrac_lower'] = tf.keep(pl.metrics.pg_clipfrac_lower);
-    const agg = { lossScaleFactor: mb.lossScaleFactor, globalTokens: mb.globalTokens, globalSeqs: mb.globalSeqs };
-    const entropy = aggLoss(out.entropy!, mb.responseMask, a.loss_agg_mode, agg);
-    kept['actor/entropy'] = tf.keep(aggLoss(out.entropy!, mb.responseMask, 'token-mean', agg));
-    let loss: tf.Tensor = pl.loss;
-    if (a.entropy_coeff !== 0) loss = loss.sub(entropy.mul(a.entropy_coeff));
-    if (a.use_kl_loss && mb.refLogProb) {
-      const kl = aggLoss(klPenalty(out.logProbs, mb.refLogProb, a.kl_loss_type), mb.responseMask, a.loss_agg_mode, agg);
-      kept['actor/kl_loss'] = tf.keep(kl);
-      loss = loss.add(kl.mul(a.kl_loss_coef));
+async function advantagesOf(
+  c: StepContext,
+  x: { scoresT: tf.Tensor2D; oldLogProb: tf.Tensor2D; refLogProb: tf.Tensor2D | null; responseMask: tf.Tensor2D; index: number[] },
+): Promise<{ advantages: tf.Tensor2D; returns: tf.Tensor2D; tokenLevelRewards: tf.Tensor2D; klMetrics: Metrics }> {
+  const alg = c.cfg.algorithm;
+  const maskFacts = await readMaskFacts(x.responseMask);
+  const out = tf.tidy(() => {
+    let rewards: tf.Tensor2D = x.scoresT;
+    const kl: tf.Scalar[] = [];
+    if (alg.use_kl_in_reward && x.refLogProb) {
+      const klMat = klPenalty(x.oldLogProb, x.refLogProb, alg.kl_penalty) as tf.Tensor2D;
+      const r = applyKlInRewardTensors(x.scoresT, klMat, x.responseMask, alg.kl_coef);
+      rewards = r.tokenLevelRewards;
+      kl.push(r.klMean);
     }
-    return loss as tf.Scalar;
-  }, vars);
-  const metrics: Metrics = {};
-  for (const [k, t] of Object.entries(kept)) metrics[k] = (await t.data())[0]!;
-  tf.dispose([value, ...Object.values(kept), mb.ids, mb.attentionMask, mb.responseMask, mb.oldLogProb, mb.advantages]);
-  if (mb.refLogProb) mb.refLogProb.dispose();
-  return { grads: vars.map((v) => grads[v.name]!), metrics };
+    const est = c.estimator({
+      tokenLevelRewards: rewards,
+      responseMask: x.responseMask,
+      index: x.index,
+      normAdvByStd: alg.norm_adv_by_std_in_grpo,
+      gamma: alg.gamma,
+      maskFacts,
+    });
+    return { advantages: est.advantages, returns: est.returns, tokenLevelRewards: rewards, klMean: kl };
+  });
+  const klMetrics: Metrics = {};
+  for (const t of out.klMean) {
+    klMetrics['actor/reward_kl_penalty'] = (await t.data())[0]!;
+    t.dispose();
+  }
+  return { advantages: out.advantages, returns: out.returns, tokenLevelRewards: out.tokenLevelRewards, klMetrics };
 }
 
 async function maskedSummaries(xs: Record<string, tf.Tensor2D>, mask: tf.Tensor2D): Promise<Metrics> {
@@ -468,9 +412,4 @@ async function maskedSummaries(xs: Record<string, tf.Tensor2D>, mask: tf.Tensor2
     Object.assign(out, summarize(`critic/${name}`, vals));
   }
   return out;
-}
-
-/** Seeded permutation of row indices. */
-function shuffledRows(n: number, seed: number): number[] {
-  return shuffleInPlace(makeRng(seed), Array.from({ length: n }, (_, i) => i));
 }
