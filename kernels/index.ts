@@ -7,4 +7,5 @@ export { embeddingLookup } from './embedding.js';
 export { applyRope, ropeAttentionScale, ropeCosSin, ropeInvFreq, type RopeScalingParams } from './rope.js';
 export { attention, cachedAttention, MASKED, setAttentionBlockElements } from './attention.js';
 export { causalAttention, causalPaddingBias } from './causal_attention.js';
-export { tokenLogProbs, chunkSizeFor, type TokenLogProbs, type TokenLogProbsOptions } from './logprobs.js';
+export { tokenLogProbs } from './logprobs.js';
+export { chunkSizeFor, type TokenLogProbs, type TokenLogProbsOptions } from './logprobs_driver.js';
