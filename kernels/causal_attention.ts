@@ -6,13 +6,56 @@
 // output, memory is one block at a time. Queries at padding positions get unspecified (finite) outputs: like
 // the bias version's, nothing reads them (padding is masked as keys, and no loss is taken there).
 import * as tf from '@tensorflow/tfjs';
-import { attentionBatched, attentionPath, attentionReference, blockRows, MASKED, pairPieces, queryBlock } from './attention.js';
+import { attentionBatched, attentionReference, MASKED } from './attention.js';
 import { customOp } from './custom_op.js';
 import { defineOp } from './registry.js';
 
 type T2 = tf.Tensor2D;
 type T3 = tf.Tensor3D;
 type T4 = tf.Tensor4D;
+
+/** Elements of one [G·Lc, S] score block (32 MB): long sequences are processed in query blocks of this size. */
+const ATTENTION_BLOCK_ELEMENTS = 2 ** 23;
+
+/** Query positions per block so that one [G·Lc, S] score block stays within `blockElements`. */
+function queryBlock(groups: number, l: number, s: number, blockElements: number): number {
+  return Math.max(1, Math.min(l, Math.floor(blockElements / (groups * s))));
+}
+
+/**
+ * The per-(row, kv head) pieces of a [B, H, L, d] tensor in ONE Unpack kernel: on wasm a Slice costs time
+ * proportional to its INPUT, so B·Hkv slices of the whole tensor would be quadratic in the batch.
+ * With `groups`, each piece is [G, L, d] (the query heads sharing a kv head); otherwise [L, d].
+ */
+function pairPieces(x: T4, hkv: number, groups: number): tf.Tensor[] {
+  const [b, , l, d] = x.shape;
+  return tf.unstack(tf.reshape(x, groups === 0 ? [b * hkv, l, d] : [b * hkv, groups, l, d]));
+}
+
+/** Rows [G·Lc, d] of one pair's [G, L, d] piece, positions l0..l0+lc. */
+function blockRows(piece: tf.Tensor, l0: number, lc: number): T2 {
+  const [g, l, d] = piece.shape as [number, number, number];
+  const sub = lc === l ? piece : tf.slice(piece, [0, l0, 0], [g, lc, d]);
+  return tf.reshape(sub, [g * lc, d]) as T2;
+}
+
+/** Multiply-adds of one (row, kv head) score matmul below which the batched path wins (kernel overhead). */
+const LOOP_MIN_WORK = 2 ** 21;
+
+/**
+ * Which fused path a shape takes. The per-(row, kv head) loop runs fast 2-D matmuls but ~10 kernels per pair
+ * per pass; the batched path runs few kernels but wasm's batched matmul (batch > 1) is ~10x slower per FLOP.
+ * Batched only when each pair's work is small AND the whole score tensor fits one block.
+ */
+function attentionPath(q: readonly number[], k: readonly number[], blockElements: number, backend = tf.getBackend()): 'batched' | 'loop' {
+  // wasm (with the Slice fix of kernels/wasm): the loop measured 3–9x faster than the batched path at every
+  // shape tried, from 64 rows × 130 tokens (d = 16) to 2 rows × 512 tokens (d = 64).
+  if (backend === 'wasm') return 'loop';
+  const [bsz, hq, l, d] = q as [number, number, number, number];
+  const [, hkv, s] = k as [number, number, number, number];
+  const pairWork = (hq / hkv) * l * s * d!;
+  return bsz! * hq! * l! * s! <= blockElements && pairWork < LOOP_MIN_WORK ? 'batched' : 'loop';
+}
 
 /** Additive bias [B, L, L] from a key mask [B, L]: 0 where key j ≤ query i and key j is a real token, else MASKED. */
 export function causalPaddingBias(mask: T2): T3 {
@@ -26,7 +69,7 @@ export function causalPaddingBias(mask: T2): T3 {
   });
 }
 
-function causalAttentionReference(q: T4, k: T4, v: T4, keyMask: T2): T4 {
+function causalAttentionReference(q: T4, k: T4, v: T4, keyMask: T2, _opts?: CausalAttentionOptions): T4 {
   return tf.tidy(() => attentionReference(q, k, v, causalPaddingBias(keyMask)));
 }
 
@@ -44,8 +87,8 @@ interface Block {
  */
 const MAX_QUERY_BLOCK = 256;
 
-function queryBlocks(groups: number, l: number): Block[] {
-  const lb = Math.min(queryBlock(groups, l, l), MAX_QUERY_BLOCK);
+function queryBlocks(groups: number, l: number, blockElements: number): Block[] {
+  const lb = Math.min(queryBlock(groups, l, l, blockElements), MAX_QUERY_BLOCK);
   const out: Block[] = [];
   for (let l0 = 0; l0 < l; l0 += lb) {
     const lc = Math.min(lb, l - l0);
@@ -112,12 +155,12 @@ function blockProbs(qRows: T2, kT: T2, bias: T2, lc: number, groups: number, sca
 }
 
 /** Shapes, blocks and the per-row key-padding bias rows [S] (0 = real, MASKED = padding). */
-function setup(q: T4, k: T4, keyMask: T2) {
+function setup(q: T4, k: T4, keyMask: T2, blockElements: number) {
   const [bsz, hq, l, d] = q.shape;
   const hkv = k.shape[1];
   const groups = hq / hkv;
   const keyBias = tf.tidy(() => tf.unstack(tf.mul(tf.sub(1, tf.cast(keyMask, 'float32')), MASKED)) as tf.Tensor1D[]);
-  return { bsz, hq, l, d, hkv, groups, scale: 1 / Math.sqrt(d), blocks: queryBlocks(groups, l), keyBias, ends: rowEnds(keyMask) };
+  return { bsz, hq, l, d, hkv, groups, scale: 1 / Math.sqrt(d), blocks: queryBlocks(groups, l, blockElements), keyBias, ends: rowEnds(keyMask) };
 }
 
 /** Concatenate each pair's per-block pieces along the query axis (and free the pieces). */
@@ -132,8 +175,8 @@ function joinBlocks(perPair: tf.Tensor[][]): tf.Tensor[] {
 
 // Both loops run block by block (outer), then (row, kv head) pairs: one causal block and one row's bias are
 // alive at a time, and each block's probabilities die in their own tidy.
-function forwardLoop(q: T4, k: T4, v: T4, keyMask: T2): T4 {
-  const { bsz, hq, l, d, hkv, groups, scale, blocks, keyBias, ends } = setup(q, k, keyMask);
+function forwardLoop(q: T4, k: T4, v: T4, keyMask: T2, blockElements: number): T4 {
+  const { bsz, hq, l, d, hkv, groups, scale, blocks, keyBias, ends } = setup(q, k, keyMask, blockElements);
   const qp = pairPieces(q, hkv, groups);
   const kp = pairPieces(k, hkv, 0);
   const vp = pairPieces(v, hkv, 0);
@@ -166,14 +209,15 @@ function forwardLoop(q: T4, k: T4, v: T4, keyMask: T2): T4 {
   return out;
 }
 
-const causalAttentionLoop = customOp((q: T4, k: T4, v: T4, keyMask: T2, save: tf.GradSaveFunc) => {
-  const out = forwardLoop(q, k, v, keyMask);
+/** The loop path as a differentiable op of (q, k, v, keyMask) for one block budget. */
+const causalAttentionLoop = (blockElements: number) => customOp((q: T4, k: T4, v: T4, keyMask: T2, save: tf.GradSaveFunc) => {
+  const out = forwardLoop(q, k, v, keyMask, blockElements);
   save([q, k, v, keyMask, out]);
   return {
     value: out,
     gradFunc: (dOut: T4, saved: tf.Tensor[]) => {
       const [qs, ks, vs, ms, os] = saved as [T4, T4, T4, T2, T4];
-      const { bsz, hq, l, d, hkv, groups, scale, blocks, keyBias, ends } = setup(qs, ks, ms);
+      const { bsz, hq, l, d, hkv, groups, scale, blocks, keyBias, ends } = setup(qs, ks, ms, blockElements);
       const s = l;
       const qp = pairPieces(qs, hkv, groups);
       const op = pairPieces(os, hkv, groups);
@@ -240,14 +284,21 @@ const causalAttentionLoop = customOp((q: T4, k: T4, v: T4, keyMask: T2, save: tf
   };
 }) as (q: T4, k: T4, v: T4, keyMask: T2) => T4;
 
-function causalAttentionFused(q: T4, k: T4, v: T4, keyMask: T2): T4 {
+export interface CausalAttentionOptions {
+  /** Budget of one [G·Lc, S] score block in elements (default ATTENTION_BLOCK_ELEMENTS); tests use tiny blocks. */
+  blockElements?: number;
+}
+
+function causalAttentionFused(q: T4, k: T4, v: T4, keyMask: T2, opts: CausalAttentionOptions = {}): T4 {
+  const blockElements = opts.blockElements ?? ATTENTION_BLOCK_ELEMENTS;
+  if (!(blockElements >= 1)) throw new Error(`causalAttention: blockElements must be >= 1 (got ${blockElements})`);
   const [bsz, , l] = q.shape;
   if (k.shape[2] !== l || v.shape[2] !== l) throw new Error(`causalAttention: queries and keys must have the same length (q ${l}, k ${k.shape[2]}, v ${v.shape[2]})`);
   if (keyMask.rank !== 2 || keyMask.shape[0] !== bsz || keyMask.shape[1] !== l) {
     throw new Error(`causalAttention: keyMask must be [${bsz}, ${l}], got [${keyMask.shape}]`);
   }
   // Short sequences on non-wasm backends: the batched path, whose whole [B, Hq, L, L] score tensor fits one block.
-  if (attentionPath(q.shape, k.shape) === 'batched') {
+  if (attentionPath(q.shape, k.shape, blockElements) === 'batched') {
     const bias = causalPaddingBias(keyMask);
     try {
       return attentionBatched(q, k, v, bias); // keeps its own copy for the backward pass
@@ -255,8 +306,11 @@ function causalAttentionFused(q: T4, k: T4, v: T4, keyMask: T2): T4 {
       bias.dispose();
     }
   }
-  return causalAttentionLoop(q, k, v, keyMask);
+  return causalAttentionLoop(blockElements)(q, k, v, keyMask);
 }
 
-/** q [B, Hq, L, d], k/v [B, Hkv, L, d], keyMask [B, L] (1 = real token) → [B, Hq, L, d], causal. Differentiable. */
+/**
+ * q [B, Hq, L, d], k/v [B, Hkv, L, d], keyMask [B, L] (1 = real token) → [B, Hq, L, d], causal. Differentiable.
+ * The options tune the tfjs-op version only (the webgpu one ignores them).
+ */
 export const causalAttention = defineOp('causalAttention', { reference: causalAttentionReference, fused: causalAttentionFused });

@@ -11,22 +11,9 @@ interface OpEntry {
   perBackend: Map<string, AnyFn>;
 }
 
+// The one process-wide op table: ops are defined at module load (defineOp) and the backend modules add their
+// implementations to it when their backend is set up; a dispatch reads it. Unavoidable for a registry.
 const ops = new Map<string, OpEntry>();
-
-/** One-time setup per backend (kernel fixes), run on the first op dispatched on that backend. */
-const backendSetup = new Map<string, () => void>();
-const setupDone = new Set<string>();
-
-export function registerBackendSetup(backend: string, fn: () => void): void {
-  backendSetup.set(backend, fn);
-  setupDone.delete(backend);
-}
-
-function ensureSetup(backend: string): void {
-  if (setupDone.has(backend)) return;
-  setupDone.add(backend);
-  backendSetup.get(backend)?.();
-}
 
 /**
  * Declare an op. `fused` is the default implementation (custom gradients, chunking; any backend);
@@ -37,9 +24,7 @@ export function defineOp<F extends AnyFn>(name: string, impls: { reference: F; f
   const entry: OpEntry = { reference: impls.reference, fused: impls.fused, perBackend: new Map() };
   ops.set(name, entry);
   const dispatch = (...args: unknown[]) => {
-    const backend = tf.getBackend();
-    ensureSetup(backend);
-    const impl = entry.perBackend.get(backend) ?? entry.fused;
+    const impl = entry.perBackend.get(tf.getBackend()) ?? entry.fused;
     return impl(...args);
   };
   return dispatch as F;

@@ -6,8 +6,6 @@ import * as tf from '@tensorflow/tfjs';
 import { replaceWasmKernel, type WasmBackendLike } from './replace_kernel.js';
 
 
-let installed = false;
-
 function fastGather(backend: WasmBackendLike, x: tf.TensorInfo, indices: tf.TensorInfo, axis: number): tf.TensorInfo {
   const shape = x.shape;
   const n = shape[axis]!;
@@ -38,7 +36,6 @@ function fastGather(backend: WasmBackendLike, x: tf.TensorInfo, indices: tf.Tens
 
 /** Install the GatherV2 replacement on the wasm backend (idempotent; false when wasm is not loaded). */
 export function installWasmGatherFix(): boolean {
-  if (installed) return true;
   if (!tf.getKernel('GatherV2', 'wasm')) return false;
   replaceWasmKernel('GatherV2', (args, orig) => {
     const { x, indices } = args.inputs as { x: tf.TensorInfo; indices: tf.TensorInfo };
@@ -47,6 +44,5 @@ export function installWasmGatherFix(): boolean {
     const a = tf.util.parseAxisParam(axis, x.shape)[0]!;
     return fastGather(args.backend as unknown as WasmBackendLike, x, indices, a);
   });
-  installed = true;
   return true;
 }

@@ -7,8 +7,6 @@ import * as tf from '@tensorflow/tfjs';
 import { replaceWasmKernel, type WasmBackendLike } from './replace_kernel.js';
 
 
-let installed = false;
-
 /** Slice of a wasm tensor reading a heap view (O(output)). */
 function fastSlice(backend: WasmBackendLike, x: tf.TensorInfo, begin: number[], size: number[]): tf.TensorInfo {
   const out = backend.makeOutput(size, x.dtype);
@@ -41,7 +39,6 @@ function fastSlice(backend: WasmBackendLike, x: tf.TensorInfo, begin: number[], 
 
 /** Install Slice, Unpack and SplitV replacements on the wasm backend (idempotent; false when wasm is not loaded). */
 export function installWasmSliceFix(): boolean {
-  if (installed) return true;
   if (!tf.getKernel('Slice', 'wasm') || !tf.getKernel('Unpack', 'wasm') || !tf.getKernel('SplitV', 'wasm')) return false;
   replaceWasmKernel('Slice', (args, orig) => {
     const x = args.inputs.x as tf.TensorInfo;
@@ -82,6 +79,5 @@ export function installWasmSliceFix(): boolean {
       return o;
     });
   });
-  installed = true;
   return true;
 }

@@ -1,5 +1,5 @@
 // Attention for webgpu: the whole (batch × kv-head) set in one batched matmul per product, instead of the
-// tfjs-op version's loop over (batch row, kv head) with ~12 small dispatches per iteration (that loop suits
+// tfjs-op causalAttention's loop over (batch row, kv head) with ~12 small dispatches per iteration (that loop suits
 // wasm, where batched matmuls are slow; on a GPU every dispatch costs a fixed launch overhead).
 // Query head h reads kv head ⌊h / G⌋, so [B, Hq, L, d] regroups to [B·Hkv, G·L, d] by a reshape alone.
 // The gradient recomputes the probabilities. Checked against kernels/attention.ts's reference in test/webgpu.

@@ -20,11 +20,8 @@ export const WEBGPU_IMPLS: Record<string, (...args: never[]) => unknown> = {
   causalAttention: causalAttentionWebgpu,
 };
 
-let installed = false;
-
+/** Install the kernel fixes and register the WGSL ops (idempotent: src/backend/webgpu.ts calls it whenever it sets webgpu up). */
 export function installWebgpuKernels(): void {
-  if (installed) return;
-  installed = true;
   installCumsumFix();
   installAddNFix();
   if (process.env.RL_WEBGPU_FUSED === '0') return;

@@ -1,13 +1,11 @@
-// Token log-probs + entropy from hidden states and the LM head, WGSL version of kernels/logprobs.ts.
+// WGSL chunk maths of tokenLogProbs (the chunking and gradient wiring are kernels/logprobs_driver.ts's).
 // Per chunk of tokens the logits come from one tfjs matmul; then ONE row kernel does what took ~10 tfjs ops
 // (max, exp, sum, log, divide, gather, p·z): an online-softmax pass giving log p(target), entropy, logsumexp
 // and Σp·z per row. The backward recomputes the chunk's logits and forms dlogits in one elementwise kernel.
 import * as tf from '@tensorflow/tfjs';
-import { customOp } from '../custom_op.js';
-import { checkTokenLogProbsArgs, type TokenLogProbs, type TokenLogProbsOptions } from '../logprobs.js';
+import { chunkedTokenLogProbs, type LogProbChunkMaths } from '../logprobs_driver.js';
 import { elementwiseProgram, rowProgram, runProgram, treeReduce } from './program.js';
 
-type T1 = tf.Tensor1D;
 type T2 = tf.Tensor2D;
 
 const THREADS = 256;
@@ -97,68 +95,23 @@ function uniforms(rows: number, cols: number, temp: number, withEntropy: boolean
   ];
 }
 
-function chunkStats(hc: T2, head: T2, tc: T1, temp: number, withEntropy: boolean): T2 {
-  const [c] = hc.shape;
-  const v = head.shape[1];
-  const z = tf.matMul(hc, head);
-  return runProgram(statsProgram(c, v), [z, tc], 'float32', uniforms(c, v, temp, withEntropy)) as T2;
-}
+/** WGSL chunk maths for the shared chunked driver (kernels/logprobs_driver.ts); the logits come from a tfjs matmul. */
+const webgpuChunkMaths: LogProbChunkMaths = {
+  values(hc, w, tc, temp, withEntropy) {
+    const c = hc.shape[0];
+    const v = w.shape[1];
+    const st = runProgram(statsProgram(c, v), [tf.matMul(hc, w), tc], 'float32', uniforms(c, v, temp, withEntropy));
+    return tf.slice(st, [0, 0], [c, 2]) as T2;
+  },
+  dlogits(hc, w, tc, g, temp, withEntropy) {
+    const c = hc.shape[0];
+    const v = w.shape[1];
+    const z = tf.matMul(hc, w);
+    const st = runProgram(statsProgram(c, v), [z, tc], 'float32', uniforms(c, v, temp, withEntropy));
+    return runProgram(dlogitsProgram(c, v), [z, st, tc, g], 'float32', uniforms(c, v, temp, withEntropy)) as T2;
+  },
+  dlogitsHasTargetTerm: true,
+};
 
 /** Same contract as kernels/logprobs.ts tokenLogProbs: hidden [N, H], head [H, V], targets [N] → logProbs, entropy [N]. */
-export function tokenLogProbsWebgpu(hidden: T2, head: T2, targets: T1, opts: TokenLogProbsOptions = {}): TokenLogProbs {
-  const { temp, withEntropy, n, hdim, v, chunk } = checkTokenLogProbsArgs(hidden, head, targets, opts);
-
-  const f = customOp((h: T2, w: T2, tg: T1, save: tf.GradSaveFunc) => {
-    save([h, w, tg]);
-    const parts: tf.Tensor[] = [];
-    for (let s = 0; s < n; s += chunk) {
-      const c = Math.min(chunk, n - s);
-      parts.push(
-        tf.tidy(() => {
-          const st = chunkStats(tf.slice(h, [s, 0], [c, hdim]), w, tf.slice(tg, [s], [c]), temp, withEntropy);
-          opts.onChunk?.();
-          return tf.slice(st, [0, 0], [c, 2]);
-        }),
-      );
-    }
-    const value = parts.length === 1 ? parts[0]! : tf.concat(parts, 0);
-    if (parts.length > 1) tf.dispose(parts);
-    return {
-      value,
-      gradFunc: (dy: T2, saved: tf.Tensor[]) => {
-        const [hs, ws, ts] = saved as [T2, T2, T1];
-        // Plain matmuls on explicit transposes (the head once per backward): tfjs's transposed-operand matmul
-        // was the slower path when measured (bench/webgpu.ts, lavapipe).
-        const headT = tf.transpose(ws);
-        let dW: T2 = tf.zeros([hdim, v]);
-        const dhs: tf.Tensor[] = [];
-        for (let s = 0; s < n; s += chunk) {
-          const c = Math.min(chunk, n - s);
-          const [dhc, next] = tf.tidy(() => {
-            const hc = tf.slice(hs, [s, 0], [c, hdim]);
-            const tc = tf.slice(ts, [s], [c]);
-            const z = tf.matMul(hc, ws);
-            const st = runProgram(statsProgram(c, v), [z, tc], 'float32', uniforms(c, v, temp, withEntropy));
-            const g = tf.slice(dy, [s, 0], [c, 2]);
-            const dz = runProgram(dlogitsProgram(c, v), [z, st, tc, g], 'float32', uniforms(c, v, temp, withEntropy)) as T2;
-            opts.onChunk?.();
-            return [tf.matMul(dz, headT), tf.add(dW, tf.matMul(tf.transpose(hc), dz))];
-          });
-          dhs.push(dhc!);
-          dW.dispose();
-          dW = next as T2;
-        }
-        headT.dispose();
-        const dh = dhs.length === 1 ? dhs[0]! : tf.concat(dhs, 0);
-        if (dhs.length > 1) tf.dispose(dhs);
-        return [dh, dW, tf.zeros(ts.shape)];
-      },
-    };
-  });
-
-  return tf.tidy(() => {
-    const out = f(hidden, head, tf.cast(targets, 'int32')) as T2;
-    const [lp, ent] = tf.unstack(out, 1) as [T1, T1];
-    return { logProbs: lp, entropy: ent };
-  });
-}
+export const tokenLogProbsWebgpu = chunkedTokenLogProbs(webgpuChunkMaths);

@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { installedAddon, tfPaths } from './tensorflow_paths.js';
 import { quietTensorflowEnv } from './tensorflow_quiet.js';
+import { installWasmKernelFixes } from '../../kernels/wasm/index.js';
 
 export const BACKEND_NAMES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -64,12 +65,9 @@ async function probeWasm(): Promise<Probe> {
   }
 }
 
-/** Optional hook: the webgpu module (added by its own file) replaces this probe. */
-export type WebgpuProbe = (opts: { allowCpuAdapter: boolean }) => Promise<Probe>;
-// Loaded lazily: Dawn is only touched when webgpu is probed.
-let webgpuProbe: WebgpuProbe = async (opts) => (await import('./webgpu.js')).probeWebgpu(opts);
-export function setWebgpuProbe(p: WebgpuProbe): void {
-  webgpuProbe = p;
+/** The webgpu module is loaded lazily: Dawn is only touched when webgpu is probed. */
+async function probeWebgpu(opts: { allowCpuAdapter: boolean }): Promise<Probe> {
+  return (await import('./webgpu.js')).probeWebgpu(opts);
 }
 
 /** A probe's one-line description of what it found (e.g. the webgpu adapter), for the log line. */
@@ -85,6 +83,8 @@ async function activate(name: Exclude<BackendName, 'auto'>): Promise<void> {
   const ok = await tf.setBackend(name);
   if (!ok) throw new Error(`tfjs could not initialise the ${name} backend`);
   await tf.ready();
+  // Kernel fixes go in with the backend, so no tfjs call on it ever runs the original kernels.
+  if (name === 'wasm') installWasmKernelFixes();
   // tfjs's cpu backend prints an "install our node backend" banner on its first tensor in Node; the backend
   // line already says what runs and why, so the banner is marked as shown.
   if (name === 'cpu') (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
@@ -104,7 +104,7 @@ export async function selectBackend(name: string = 'auto', opts: { skip?: readon
   const probes: Record<Exclude<BackendName, 'auto'>, () => Promise<Probe>> = {
     tensorflow: probeTensorflow,
     // Asked for by name: a CPU adapter (lavapipe, SwiftShader) is allowed; under auto it is not.
-    webgpu: () => webgpuProbe({ allowCpuAdapter: name === 'webgpu' }),
+    webgpu: () => probeWebgpu({ allowCpuAdapter: name === 'webgpu' }),
     wasm: probeWasm,
     cpu: async () => ({ ok: true, detail: {} }),
   };
@@ -142,7 +142,7 @@ export async function selectBackend(name: string = 'auto', opts: { skip?: readon
 export async function availableBackends(): Promise<string[]> {
   const out: string[] = [];
   if ((await probeTensorflow()).ok) out.push('tensorflow');
-  if ((await webgpuProbe({ allowCpuAdapter: true })).ok) out.push('webgpu');
+  if ((await probeWebgpu({ allowCpuAdapter: true })).ok) out.push('webgpu');
   if ((await probeWasm()).ok) out.push('wasm');
   out.push('cpu');
   return out;

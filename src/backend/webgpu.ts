@@ -44,6 +44,8 @@ interface DawnState {
   report?: WebgpuAdapterReport;
 }
 
+// A singleton on purpose: one Dawn instance (and the adapter it found) per process — navigator.gpu and tfjs's
+// 'webgpu' backend are process-global, and a second instance would probe and pick an adapter again.
 let dawn: Promise<DawnState> | undefined;
 
 /** Extra options for Dawn's create(), e.g. RL_WEBGPU_DAWN_FLAGS="backend=vulkan;adapter=<name>" (";"-separated). */

@@ -16,7 +16,6 @@ import {
   referenceImpl,
   rmsNorm,
   ropeCosSin,
-  setAttentionBlockElements,
   ropeInvFreq,
   swiglu,
   tokenLogProbs,
@@ -166,20 +165,6 @@ for (const backend of backendsUnderTest(['cpu', 'wasm'], 'kernels')) {
       checkOp('attention', attention, [q, k, v, bias], [0, 1, 2]);
     });
 
-    it('attention in query blocks (long-sequence path) equals the reference, values and gradients', async () => {
-      await selectBackend(backend);
-      const q = T(rnd([1, 4, 5, 3]));
-      const k = T(rnd([1, 2, 5, 3]));
-      const v = T(rnd([1, 2, 5, 3]));
-      const bias = T(causalBias(1, 5, [1]));
-      const prev = setAttentionBlockElements(2 * 2 * 5); // 2 query positions per block: blocks of 2, 2, 1
-      try {
-        checkOp('attention', attention, [q, k, v, bias], [0, 1, 2]);
-      } finally {
-        setAttentionBlockElements(prev);
-      }
-    });
-
     // Queries at left-padding positions see no key (their output is unspecified and unused): the checks weight
     // them out, so values and gradients are compared where the model reads them.
     const queryMasked = (f: Fn) => (q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, m: tf.Tensor2D) =>
@@ -207,17 +192,15 @@ for (const backend of backendsUnderTest(['cpu', 'wasm'], 'kernels')) {
       const v = T(rnd([3, 2, 7, 3]));
       // Row 1's last block is all right padding (skipped); row 2 has no real token at all.
       const m = padMask([[0, 0, 0, 1, 1, 1, 1], [1, 1, 1, 1, 1, 0, 0], [0, 0, 0, 0, 0, 0, 0]]);
-      const prev = setAttentionBlockElements(2 * 2 * 7); // 2 query positions per block: blocks of 2, 2, 2, 1
-      try {
-        checkOp('causalAttention', queryMasked(causalAttention), [q, k, v, m], [0, 1, 2], 1e-5, queryMasked(referenceImpl<Fn>('causalAttention')));
-      } finally {
-        setAttentionBlockElements(prev);
-      }
+      // 2 query positions per block: blocks of 2, 2, 2, 1
+      const inBlocks: Fn = (a, b, c, mm) => causalAttention(a, b, c, mm, { blockElements: 2 * 2 * 7 });
+      checkOp('causalAttention', queryMasked(inBlocks), [q, k, v, m], [0, 1, 2], 1e-5, queryMasked(referenceImpl<Fn>('causalAttention')));
     });
 
     // Tensor bytes are counted by the engine the same way on every backend: one backend suffices (wasm is faster).
     it.skipIf(backend !== 'wasm')('causalAttention memory is linear in L (forward and backward): no [B, L, L] tensor', async () => {
       await selectBackend(backend);
+      const blockElements = 2 ** 12; // query blocks of 8 (L = 256) and 4 (L = 512) × 2 heads
       const peak = async (L: number) => {
         const B = 2;
         const [q, k, v] = [rnd([B, 4, L, 4]), rnd([B, 2, L, 4]), rnd([B, 2, L, 4])];
@@ -225,23 +208,18 @@ for (const backend of backendsUnderTest(['cpu', 'wasm'], 'kernels')) {
         const base = tf.memory().numBytes;
         // tf.profile reuses one result object: read each peak before the next profile.
         const ours = (await tf.profile(() => {
-          const g = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(causalAttention(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor4D, m)) as tf.Scalar)([q, k, v]);
+          const g = tf.grads((a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.sum(causalAttention(a as tf.Tensor4D, b as tf.Tensor4D, c as tf.Tensor4D, m, { blockElements })) as tf.Scalar)([q, k, v]);
           tf.dispose(g);
         })).peakBytes - base;
         const bias = (await tf.profile(() => tf.dispose(causalPaddingBias(m)))).peakBytes - base; // what the bias version allocated per layer
         tf.dispose([q, k, v, m]);
         return { ours, bias };
       };
-      const prev = setAttentionBlockElements(2 ** 12); // query blocks of 8 (L = 256) and 4 (L = 512) × 2 heads
-      try {
-        const a = await peak(256);
-        const b = await peak(512);
-        expect(b.bias / a.bias).toBeGreaterThan(3.5); // the bias is quadratic in L
-        expect(b.ours / a.ours, `peak bytes ${a.ours} at L = 256, ${b.ours} at L = 512`).toBeLessThan(2.5);
-        expect(b.ours).toBeLessThan(b.bias);
-      } finally {
-        setAttentionBlockElements(prev);
-      }
+      const a = await peak(256);
+      const b = await peak(512);
+      expect(b.bias / a.bias).toBeGreaterThan(3.5); // the bias is quadratic in L
+      expect(b.ours / a.ours, `peak bytes ${a.ours} at L = 256, ${b.ours} at L = 512`).toBeLessThan(2.5);
+      expect(b.ours).toBeLessThan(b.bias);
     });
 
     it('cachedAttention (transposed keys) equals attention over the same keys', async () => {
