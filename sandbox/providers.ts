@@ -9,8 +9,12 @@ import { LocalSandbox } from './local-sandbox.js';
 import { RemoteSandbox } from './remote-sandbox.js';
 import type { JudgeRequest, RunCodeRequest, SandboxProvider } from './contract.js';
 
+/** Where code runs: sandbox.provider, `--sandbox` / `--provider` of the CLIs. */
+export const SANDBOX_PROVIDERS = ['auto', 'docker', 'remote', 'local'] as const;
+export type SandboxProviderName = (typeof SANDBOX_PROVIDERS)[number];
+
 export interface SandboxProviderConfig {
-  provider: 'auto' | 'docker' | 'remote' | 'local';
+  provider: SandboxProviderName;
   /** Base URL of a SandboxFusion-compatible server (remote only). */
   url?: string;
   /** Submissions (docker/local) or HTTP requests (remote) in flight at once. */
@@ -56,7 +60,7 @@ export async function createSandboxProvider(cfg: SandboxProviderConfig): Promise
       }
       break;
     default:
-      throw new SandboxRequestError(`provider: expected auto|docker|remote|local, got ${JSON.stringify((cfg as { provider: unknown }).provider)}`);
+      throw new SandboxRequestError(`provider: expected ${SANDBOX_PROVIDERS.join('|')}, got ${JSON.stringify((cfg as { provider: unknown }).provider)}`);
   }
   return withDefaults(provider, cfg.timeoutS, cfg.memoryMB);
 }
