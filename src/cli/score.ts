@@ -11,8 +11,8 @@ import type { CliCommand } from './command.js';
 import { parseSchemaArgs, schemaHelp } from './schema_options.js';
 
 const scoreOptionsSchema = z.strictObject({
-  data: z.string({ error: 'is required' }).describe('(required) problems: verl parquet/JSONL rows, LiveCodeBench, MBPP, HumanEval or our own rows'),
-  completions: z.string({ error: 'is required' }).describe('(required) JSONL of {"index", "completion"}'),
+  data: z.string({ error: 'is required' }).describe('problems: verl parquet/JSONL rows, LiveCodeBench, MBPP, HumanEval or our own rows'),
+  completions: z.string({ error: 'is required' }).describe('JSONL of {"index", "completion"}'),
   mode: z.enum(REWARD_MODES).default('auto')
     .describe('auto: verl for data_source codecontests|apps|codeforces|taco (as verl routes them), else all_pass'),
   compare: z.enum(COMPARE_MODES).default('exact').describe("exact: verl's comparison; lenient: SandboxFusion's dataset judges"),

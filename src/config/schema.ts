@@ -7,6 +7,7 @@ import { listAdvantageEstimators } from '../algos/registry.js';
 import { BACKEND_NAMES } from '../backend/select.js';
 import { REWARD_MODES } from '../reward/score.js';
 import { COMPARE_MODES } from '../../sandbox/compare.js';
+import { POOL_DEFAULTS } from '../../sandbox/pool.js';
 import { SANDBOX_PROVIDERS } from '../../sandbox/providers.js';
 import { TRUNCATION_MODES } from '../data/truncation.js';
 
@@ -159,6 +160,10 @@ export const SandboxSchema = z
       .min(0)
       .default(0)
       .describe('keep retrying a failing sandbox past `retries` until this many seconds since the first failure (0: retries only)'),
+    pids_limit: positiveInt().default(POOL_DEFAULTS.pidsLimit).describe('docker: processes + threads per container'),
+    cpus: z.number().positive().default(POOL_DEFAULTS.cpus).describe('docker: CPUs per container'),
+    tmpfs_mb: positiveInt().default(POOL_DEFAULTS.tmpfsMB).describe('docker: size of the /tmp tmpfs (sources, binaries, compiler scratch) per container'),
+    mnt_tmpfs_mb: positiveInt().default(POOL_DEFAULTS.mntTmpfsMB).describe('docker: size of the /mnt tmpfs per container'),
   })
   .prefault({});
 
@@ -166,7 +171,12 @@ export const SftSchema = z
   .strictObject({
     steps: z.number().int().min(0).default(0).describe('supervised warm-start steps before RL (0 = none)'),
     batch_size: positiveInt().default(32).describe('sequences per SFT step'),
-    lr: z.number().positive().default(3e-3).describe('SFT learning rate'),
+    lr: z.number().positive().default(3e-3).describe('SFT learning rate (decays linearly to final_lr_ratio × lr)'),
+    final_lr_ratio: z.number().min(0).max(1).default(0.1).describe('learning rate at the last SFT step as a fraction of lr (a calm end of the warm-start)'),
+    betas: z.tuple([z.number().min(0).lt(1), z.number().min(0).lt(1)]).default([0.9, 0.98]).describe('SFT AdamW betas'),
+    eps: z.number().positive().default(1e-8).describe('SFT AdamW epsilon'),
+    weight_decay: z.number().min(0).default(0).describe('SFT AdamW weight decay'),
+    grad_clip: z.number().positive().default(1).describe('SFT: clip gradients to this global norm'),
     mix: z
       .enum(['balanced', 'all', 'correct'])
       .default('balanced')
@@ -181,6 +191,7 @@ export const TrainerSchema = z
     backend: z.enum(BACKEND_NAMES).default('auto').describe('tfjs backend'),
     out_dir: z.string().default('runs/latest').describe('run folder: config, metrics.jsonl, checkpoints'),
     save_freq: z.number().int().min(0).default(10).describe('checkpoint every N steps (0 = only at the end)'),
+    max_actor_ckpt_to_keep: positiveInt().default(3).describe('checkpoints kept in out_dir/checkpoints (older ones are deleted after each save)'),
     test_freq: z.number().int().min(0).default(5).describe('validate every N steps (0 = only before and after)'),
     val_n: positiveInt().default(5).describe('samples per held-out problem (pass@1..val_n)'),
     val_temperature: z.number().min(0).default(1).describe('sampling temperature during validation'),

@@ -35,7 +35,7 @@ export async function runSft(
     if (!encoded.has(ex.problemId)) encoded.set(ex.problemId, tokenizer.encode(tokenizer.applyChatTemplate(ex.prompt, { addGenerationPrompt: true })));
     return encoded.get(ex.problemId)!;
   };
-  const optimizer = new AdamW(trainableByName(policy), { betas: [0.9, 0.98], eps: 1e-8, weightDecay: 0 });
+  const optimizer = new AdamW(trainableByName(policy), { betas: opts.betas, eps: opts.eps, weightDecay: opts.weight_decay });
   const t0 = Date.now();
   let firstLoss = NaN, lastLoss = NaN;
   for (let step = 1; step <= opts.steps; step++) {
@@ -50,9 +50,9 @@ export async function runSft(
     }, policy.trainableVariables);
     const loss = (await value.data())[0]!;
     const list = policy.trainableVariables.map((v) => grads[v.name]!);
-    const clipped = await clipByGlobalNorm(list, 1);
-    // Linear decay to 10% keeps the end of the warm-start stable.
-    optimizer.step(clipped.grads, opts.lr * (1 - (0.9 * (step - 1)) / opts.steps));
+    const clipped = await clipByGlobalNorm(list, opts.grad_clip);
+    // Linear decay towards final_lr_ratio keeps the end of the warm-start stable.
+    optimizer.step(clipped.grads, opts.lr * (1 - ((1 - opts.final_lr_ratio) * (step - 1)) / opts.steps));
     new Set<tf.Tensor>([...list, ...clipped.grads, value]).forEach((t) => t.dispose());
     disposeBatch(batch);
     if (step === 1) firstLoss = loss;
