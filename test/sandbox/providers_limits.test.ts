@@ -1,5 +1,8 @@
 // Container limits given to createSandboxProvider (sandbox.* of the train config, `rl sandbox serve` flags) are
 // the ones Docker creates the pool's containers with.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import type Docker from 'dockerode';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectDocker } from '../../sandbox/docker-client.js';
 import { OWNER_LABEL, POOL_LABEL } from '../../sandbox/pool.js';
@@ -34,5 +37,40 @@ describe.skipIf(!dockerReady)('docker provider container limits', () => {
     // and the sandbox still runs code under them
     const r = await provider.runCode({ code: 'print(6*7)', language: 'python' });
     expect(r.run_result?.stdout).toBe('42\n');
+  }, 120_000);
+
+  it('rl sandbox serve --pids-limit/--cpus/--tmpfs-mb/--mnt-tmpfs-mb create its containers with them', async () => {
+    const bin = join(import.meta.dirname, '..', '..', 'bin', 'rl.js');
+    const child = spawn(
+      process.execPath,
+      [bin, 'sandbox', 'serve', '--port', '0', '--provider', 'docker', '--concurrency', '1', '--pool-size', '1',
+        '--pids-limit', '55', '--cpus', '0.25', '--tmpfs-mb', '33', '--mnt-tmpfs-mb', '7'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let out = '';
+        child.stdout!.on('data', (d) => (out += d) && /listening on/.test(out) && resolve());
+        child.once('exit', (code) => reject(new Error(`rl sandbox serve exited (${code})`)));
+      });
+      // Its containers are told apart from other pools' by the limits themselves (bin/rl.js may run in a child process).
+      const docker = connectDocker();
+      let host: Docker.HostConfig | undefined;
+      for (let i = 0; i < 200 && !host; i++) {
+        const all = await docker.listContainers({ all: true, filters: { label: [`${POOL_LABEL}=1`] } });
+        for (const c of all) {
+          const h = (await docker.getContainer(c.Id).inspect().catch(() => undefined))?.HostConfig;
+          if (h?.PidsLimit === 55) host = h;
+        }
+        if (!host) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(host?.NanoCpus).toBe(2.5e8);
+      expect(host?.Tmpfs?.['/tmp']).toMatch(/size=33m/);
+      expect(host?.Tmpfs?.['/mnt']).toMatch(/size=7m/);
+    } finally {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
   }, 120_000);
 });
