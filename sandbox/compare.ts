@@ -1,6 +1,9 @@
 // stdout comparison rules, mirrored in sandbox/harness.py (keep the two in step; test/sandbox/compare.test.ts
 // runs both on the same pairs).
-import type { CompareMode } from './contract.js';
+
+/** exact: verl's (rstrip("\n") on both sides). lenient: SandboxFusion's own dataset judges. */
+export const COMPARE_MODES = ['exact', 'lenient'] as const;
+export type CompareMode = (typeof COMPARE_MODES)[number];
 
 /** verl's rule: equal after stripping trailing newlines from both sides; nothing else is normalised. */
 export function exactMatch(expected: string, got: string): boolean {

@@ -1,5 +1,7 @@
 // The sandbox contract: test cases, verdicts, requests/results, the provider interface and the infrastructure
 // errors. sandbox/ implements it; src/reward and src/data only import it.
+import type { CompareMode } from './compare.js';
+
 /**
  * One test case. Every kind runs a program with stdin and, when an expected stdout is given, compares it
  * (verl's sandbox_fusion model: `compare` in the request says how; exact = only trailing newlines ignored).
@@ -19,8 +21,8 @@ export type TestCase =
    */
   | { type: 'call'; fnName: string; stdin: string; stdout: string };
 
-/** stdout comparison. exact: verl's (rstrip("\n") on both sides). lenient: SandboxFusion's own dataset judges. */
-export type CompareMode = 'exact' | 'lenient';
+/** stdout comparison (the modes and their rules live in compare.ts). */
+export type { CompareMode };
 
 /** verl's per-case result codes (sandbox_fusion.check_correctness). */
 export type VerdictCode = true | false | -1 | -2 | -3 | -4;

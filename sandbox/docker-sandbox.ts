@@ -7,7 +7,7 @@ import { DockerStreamDemuxer } from './demux.js';
 import { connectDocker, pingDocker } from './docker-client.js';
 import { SandboxUnavailableError } from './contract.js';
 import { buildSandboxImage, imageExists, sandboxImageTag } from './image.js';
-import { WarmPool, removeOrphanContainers, type WarmContainer } from './pool.js';
+import { POOL_DEFAULTS, WarmPool, removeOrphanContainers, type WarmContainer } from './pool.js';
 import {
   DEFAULT_MEMORY_MB, OutcomeBuilder, hardBudgetMs, harnessRequestForJudge, harnessRequestForRunCode, toJudgeResult,
   toRunCodeResponse, type HarnessOutcome, type HarnessRequest,
@@ -33,11 +33,11 @@ export interface DockerSandboxOptions {
   poolSize?: number;
   /** Default memory limit of a program in MB (default 512); a request's memoryMB overrides it. */
   memoryMB?: number;
-  /** /tmp tmpfs, MB (default 128: sources, binaries, the Go/Java/Rust compilers' scratch files). */
+  /** /tmp tmpfs, MB (default POOL_DEFAULTS.tmpfsMB). */
   tmpfsMB?: number;
-  /** /mnt tmpfs, MB (default 32). */
+  /** /mnt tmpfs, MB (default POOL_DEFAULTS.mntTmpfsMB). */
   mntTmpfsMB?: number;
-  /** Processes + threads per container (default 256: a JVM or the Go toolchain runs dozens of threads). */
+  /** Processes + threads per container (a JVM or the Go toolchain runs dozens of threads). */
   pidsLimit?: number;
   cpus?: number;
   startParallelism?: number;
@@ -75,11 +75,11 @@ export class DockerSandbox implements SandboxProvider {
       image,
       size: opts.poolSize ?? concurrency + 1,
       memoryMB: (opts.memoryMB ?? DEFAULT_MEMORY_MB) + HARNESS_OVERHEAD_MB,
-      tmpfsMB: opts.tmpfsMB ?? 128,
-      mntTmpfsMB: opts.mntTmpfsMB ?? 32,
-      pidsLimit: opts.pidsLimit ?? 128,
-      cpus: opts.cpus ?? 1,
-      startParallelism: opts.startParallelism ?? 2,
+      tmpfsMB: opts.tmpfsMB ?? POOL_DEFAULTS.tmpfsMB,
+      mntTmpfsMB: opts.mntTmpfsMB ?? POOL_DEFAULTS.mntTmpfsMB,
+      pidsLimit: opts.pidsLimit ?? POOL_DEFAULTS.pidsLimit,
+      cpus: opts.cpus ?? POOL_DEFAULTS.cpus,
+      startParallelism: opts.startParallelism ?? POOL_DEFAULTS.startParallelism,
     });
     pool.start();
     return new DockerSandbox(docker, pool, concurrency);

@@ -1,10 +1,10 @@
 // Public API of the sandbox: the contract, the providers and their factory, image build, HTTP server.
 export type * from './contract.js';
-export { createSandboxProvider } from './providers.js';
-export type { SandboxProviderConfig } from './providers.js';
+export { createSandboxProvider, SANDBOX_PROVIDERS } from './providers.js';
+export type { SandboxProviderConfig, SandboxProviderName } from './providers.js';
 export { LocalSandbox, LOCAL_WARNING } from './local-sandbox.js';
 export { RemoteSandbox } from './remote-sandbox.js';
-export { exactMatch, lenientMatch, outputsMatch } from './compare.js';
+export { exactMatch, lenientMatch, outputsMatch, COMPARE_MODES } from './compare.js';
 export { callProgram, programFor, verdictCode, CALL_IMPORT_HEADER } from './programs.js';
 export { buildSandboxImage, sandboxImageTag, baseImageTag, imageExists, IMAGE_RECIPE } from './image.js';
 export type { BuildOptions, BuildResult } from './image.js';

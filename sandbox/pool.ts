@@ -26,6 +26,20 @@ export interface PoolOptions extends ContainerLimits {
   startParallelism: number;
 }
 
+/**
+ * The one source of the container limits' defaults: DockerSandbox falls back to them, and the train config's
+ * sandbox.* keys and `rl sandbox serve`'s flags take their defaults from here. (A container's memory is the
+ * program's limit, reward.memory_mb / --memory-mb, plus the harness's overhead.)
+ */
+export const POOL_DEFAULTS = {
+  /** 128 MB: sources, binaries, the Go/Java/Rust compilers' scratch files. */
+  tmpfsMB: 128,
+  mntTmpfsMB: 32,
+  pidsLimit: 128,
+  cpus: 1,
+  startParallelism: 2,
+} as const satisfies Omit<ContainerLimits, 'memoryMB'> & Pick<PoolOptions, 'startParallelism'>;
+
 export interface WarmContainer {
   id: string;
   container: Docker.Container;

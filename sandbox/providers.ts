@@ -3,14 +3,18 @@
 // (docker, else a clear error: never a silent host fallback).
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { DockerSandbox } from './docker-sandbox.js';
+import { DockerSandbox, type DockerSandboxOptions } from './docker-sandbox.js';
 import { SandboxRequestError, SandboxUnavailableError } from './contract.js';
 import { LocalSandbox } from './local-sandbox.js';
 import { RemoteSandbox } from './remote-sandbox.js';
 import type { JudgeRequest, RunCodeRequest, SandboxProvider } from './contract.js';
 
+/** Where code runs: sandbox.provider, `--sandbox` / `--provider` of the CLIs. */
+export const SANDBOX_PROVIDERS = ['auto', 'docker', 'remote', 'local'] as const;
+export type SandboxProviderName = (typeof SANDBOX_PROVIDERS)[number];
+
 export interface SandboxProviderConfig {
-  provider: 'auto' | 'docker' | 'remote' | 'local';
+  provider: SandboxProviderName;
   /** Base URL of a SandboxFusion-compatible server (remote only). */
   url?: string;
   /** Submissions (docker/local) or HTTP requests (remote) in flight at once. */
@@ -21,6 +25,13 @@ export interface SandboxProviderConfig {
   timeoutS?: number;
   /** Default memory limit of a program in MB when a request gives none. */
   memoryMB?: number;
+  /** docker/auto: container limits (defaults: POOL_DEFAULTS in pool.ts). */
+  pidsLimit?: number;
+  cpus?: number;
+  /** /tmp tmpfs of a container, MB. */
+  tmpfsMB?: number;
+  /** /mnt tmpfs of a container, MB. */
+  mntTmpfsMB?: number;
   /** docker/auto: build the image when missing (root + debootstrap, ~1-2 min). Default: auto when buildable here, false for docker. */
   buildIfMissing?: boolean;
 }
@@ -30,7 +41,7 @@ export async function createSandboxProvider(cfg: SandboxProviderConfig): Promise
   switch (cfg.provider) {
     case 'docker':
       provider = await DockerSandbox.create({
-        concurrency: cfg.concurrency, poolSize: cfg.poolSize, memoryMB: cfg.memoryMB, buildIfMissing: cfg.buildIfMissing ?? false,
+        ...dockerOptions(cfg), buildIfMissing: cfg.buildIfMissing ?? false,
       });
       break;
     case 'remote':
@@ -44,7 +55,7 @@ export async function createSandboxProvider(cfg: SandboxProviderConfig): Promise
       // Docker or a clear error: generated code runs on the host only when the user asks for `local` (R6).
       try {
         provider = await DockerSandbox.create({
-          concurrency: cfg.concurrency, poolSize: cfg.poolSize, memoryMB: cfg.memoryMB, buildIfMissing: cfg.buildIfMissing ?? canBuildImage(),
+          ...dockerOptions(cfg), buildIfMissing: cfg.buildIfMissing ?? canBuildImage(),
         });
       } catch (err) {
         throw new SandboxUnavailableError(
@@ -56,9 +67,14 @@ export async function createSandboxProvider(cfg: SandboxProviderConfig): Promise
       }
       break;
     default:
-      throw new SandboxRequestError(`provider: expected auto|docker|remote|local, got ${JSON.stringify((cfg as { provider: unknown }).provider)}`);
+      throw new SandboxRequestError(`provider: expected ${SANDBOX_PROVIDERS.join('|')}, got ${JSON.stringify((cfg as { provider: unknown }).provider)}`);
   }
   return withDefaults(provider, cfg.timeoutS, cfg.memoryMB);
+}
+
+function dockerOptions(cfg: SandboxProviderConfig): DockerSandboxOptions {
+  const { concurrency, poolSize, memoryMB, pidsLimit, cpus, tmpfsMB, mntTmpfsMB } = cfg;
+  return { concurrency, poolSize, memoryMB, pidsLimit, cpus, tmpfsMB, mntTmpfsMB };
 }
 
 /** The image can be built here when missing (root + debootstrap). */

@@ -2,6 +2,7 @@
 import { posix } from 'node:path';
 import { z } from 'zod';
 import type { JudgeRequest, Language, RunCodeRequest } from './contract.js';
+import { COMPARE_MODES } from './compare.js';
 import { SandboxRequestError } from './contract.js';
 
 export const LANGUAGES = [
@@ -37,7 +38,7 @@ export const judgeRequestSchema = z
     timeoutS: z.number().positive().max(MAX_TIMEOUT_S).optional(),
     memoryMB: z.number().int().min(16).max(65_536).optional(),
     stopOnFirstFailure: z.boolean().optional(),
-    compare: z.enum(['exact', 'lenient']).optional(),
+    compare: z.enum(COMPARE_MODES).optional(),
   })
   .superRefine((req, ctx) => {
     req.tests.forEach((t, i) => {

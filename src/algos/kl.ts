@@ -3,11 +3,13 @@ import * as tf from '@tensorflow/tfjs';
 import { maskedMean } from './masked.js';
 import { asFloat, expectSameShape } from './validate.js';
 
-const BASE_KINDS = ['kl', 'k1', 'abs', 'mse', 'k2', 'low_var_kl', 'k3'] as const;
-export type KlBaseKind = (typeof BASE_KINDS)[number];
+/** The estimators on their own (algorithm.kl_penalty, the in-reward KL). */
+export const KL_BASE_KINDS = ['kl', 'k1', 'abs', 'mse', 'k2', 'low_var_kl', 'k3'] as const;
+export type KlBaseKind = (typeof KL_BASE_KINDS)[number];
 /** A base kind, or the same with a trailing "+": value of that estimator, gradient of k2. */
 export type KlKind = KlBaseKind | `${KlBaseKind}+`;
-export const KL_KINDS: readonly KlKind[] = [...BASE_KINDS, ...BASE_KINDS.map((k) => `${k}+` as KlKind)];
+/** Every kind (actor.kl_loss_type): the base ones, then each with "+". A non-empty tuple, as z.enum wants. */
+export const KL_KINDS = [...KL_BASE_KINDS, ...KL_BASE_KINDS.map((k) => `${k}+` as const)] as readonly [KlKind, ...KlKind[]];
 
 /**
  * Token-wise KL estimate from log-probs of the sampled tokens (same shapes):

@@ -1,78 +1,85 @@
 // `rl bench`: the estimator ablation sweeps (the paper's Table 7 at small scale), their report, and the throughput benches.
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { z } from 'zod';
 import { loadTable, runSandboxLoad } from '../../bench/sandbox-load.js';
 import { perfTable, runPerf } from '../bench/perf.js';
 import { writeReport } from '../bench/report.js';
 import { packageRoot, runSweep } from '../bench/runner.js';
 import { loadSweep, planGroup, type GroupPlan } from '../bench/sweep.js';
 import type { CliCommand } from './command.js';
+import { parseSchemaArgv, parseSchemaArgs, schemaHelp } from './schema_options.js';
 
 export const GROUPS = ['estimators', 'max-len', 'n'] as const;
 
+const positiveInt = () => z.number().int().min(1);
+
+const ablationOptionsSchema = z.strictObject({
+  group: z.enum([...GROUPS, 'all']).optional().describe('the sweep of configs/sweeps/<group>.yaml (all: each in turn)'),
+  sweep: z.array(z.string()).optional().describe('sweep files of your own instead of --group (repeatable)'),
+  quick: z.boolean().default(false).describe("the file's small subset (few steps, 1 seed): minutes on 2 CPU cores"),
+  seeds: positiveInt().optional().describe("seeds per configuration (default: the sweep file's)"),
+  steps: positiveInt().optional().describe("training steps per run (default: the sweep file's)"),
+  out: z.string().optional().describe('sweep folder (default runs/bench/<group>[-quick])'),
+  trainer: z.string().optional().describe('command that "train ..." is appended to (default: env RL_BENCH_TRAINER, else node <rl>/bin/rl.js)'),
+  'keep-going': z.boolean().default(false).describe('continue with the next run when one fails'),
+  verbose: z.boolean().default(false).describe("show the trainer's output (always in <run>/train.log)"),
+});
+
+const reportOptionsSchema = z.strictObject({
+  out: z.string().optional().describe('the sweep folder (same as DIR)'),
+});
+
+const perfOptionsSchema = z.strictObject({
+  only: z.array(z.string()).optional().describe('run only these benches'),
+  timeout: z.number().positive().optional().describe('seconds per bench'),
+  out: z.string().optional().describe('also write the table here (.json: the outcomes as JSON)'),
+  'bench-dir': z.string().optional().describe('folder of the compiled benches (default dist/bench)'),
+  verbose: z.boolean().default(false).describe("show the benches' output"),
+});
+
+const sandboxLoadOptionsSchema = z.strictObject({
+  levels: z.array(positiveInt()).default([1, 8, 32, 128]).describe('concurrent clients of each level'),
+  requests: positiveInt().default(40).describe('submissions per level: max(N, 2C)'),
+  'memory-requests': positiveInt().default(10000).describe("cheap requests over which the server's RSS is watched"),
+  concurrency: positiveInt().default(2).describe("the server's --concurrency"),
+  'pool-size': positiveInt().default(3).describe("the server's --pool-size"),
+  'no-faults': z.boolean().default(false).describe('skip the faults while loaded'),
+});
+
+const INDENT = '      ';
 const USAGE = `usage:
   rl bench ablation --group estimators|max-len|n|all [options] [key=value ...]
       Runs the group's sweep (configs/sweeps/<group>.yaml): every (configuration, seed) is an
       ordinary "rl train" run in <out>/<group>/<configuration>/seed-<k>, one after another.
       Rerunning the same command continues an interrupted sweep (finished runs are skipped,
       unfinished ones resumed). Writes report.md, report.html, summary.json and plots/*.svg to <out>.
-    --group G        estimators | max-len | n | all
-    --sweep FILE     a sweep file of your own instead of --group (repeatable)
-    --quick          the file's small subset (few steps, 1 seed): minutes on 2 CPU cores
-    --seeds K        seeds per configuration (default: the sweep file's)
-    --steps S        training steps per run (default: the sweep file's)
-    --out DIR        sweep folder (default runs/bench/<group>[-quick])
-    --trainer CMD    command that "train ..." is appended to (default: node <rl>/bin/rl.js)
-    --keep-going     continue with the next run when one fails
-    --verbose        show the trainer's output (always in <run>/train.log)
-    key=value        extra training overrides for every run (e.g. model.path=...)
+      key=value: extra training overrides for every run (e.g. model.path=...).
+${schemaHelp(ablationOptionsSchema, INDENT)}
   rl bench report DIR
       Rewrites the report of a sweep folder from its runs' metrics.jsonl.
-  rl bench perf [--only a,b] [--timeout S] [--out FILE] [--verbose]
+${schemaHelp(reportOptionsSchema, INDENT)}
+  rl bench perf [options]
       Runs the compiled throughput benches (dist/bench/*.js), each in its own process, and prints
       one table; ratio is the bench's own, else value/baseline. Fails if a bench fails (not if missing).
-  rl bench sandbox-load [--levels 1,8,32,128] [--requests N] [--memory-requests N] [--concurrency N]
-                        [--pool-size N] [--no-faults]
+${schemaHelp(perfOptionsSchema, INDENT)}
+  rl bench sandbox-load [options]
       Starts \`rl sandbox serve\` (Docker) on 127.0.0.1 and drives it with C concurrent clients per level, each
       sending a mix of passing, failing, timing-out, crashing and output-heavy submissions (max(N, 2C) per
-      level, N default 40); prints throughput, p50/p95/p99, non-2xx, lost requests and verdicts that differ
+      level); prints throughput, p50/p95/p99, non-2xx, lost requests and verdicts that differ
       from the same submission run alone; then faults while loaded (docker kill, slowloris, 64 MiB body,
-      malformed JSON, client disconnect), server RSS over --memory-requests cheap requests (default 10000),
-      and the containers left after stop. Fails when anything is lost, wrong or left behind.`;
+      malformed JSON, client disconnect), server RSS over --memory-requests cheap requests,
+      and the containers left after stop. Fails when anything is lost, wrong or left behind.
+${schemaHelp(sandboxLoadOptionsSchema, INDENT)}`;
 
 function sweepFileFor(group: string): string {
   return join(packageRoot(), 'configs', 'sweeps', `${group}.yaml`);
 }
 
 async function ablation(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      group: { type: 'string' },
-      sweep: { type: 'string', multiple: true },
-      quick: { type: 'boolean', default: false },
-      seeds: { type: 'string' },
-      steps: { type: 'string' },
-      out: { type: 'string' },
-      trainer: { type: 'string' },
-      'keep-going': { type: 'boolean', default: false },
-      verbose: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  if (values.help) {
-    console.log(USAGE);
-    return;
-  }
-  const int = (name: string, v: string | undefined): number | undefined => {
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got "${v}"`);
-    return n;
-  };
+  const parsed = parseSchemaArgv(ablationOptionsSchema, argv, USAGE);
+  if (parsed === null) return void console.log(USAGE);
+  const { options: values, positionals } = parsed;
   let files: string[];
   let name: string;
   if (values.sweep?.length) {
@@ -82,13 +89,11 @@ async function ablation(argv: string[]): Promise<void> {
   } else {
     const g = values.group;
     if (!g) throw new Error(`--group is required (estimators, max-len, n or all)\n${USAGE}`);
-    if (g !== 'all' && !(GROUPS as readonly string[]).includes(g)) throw new Error(`unknown --group "${g}": expected estimators, max-len, n or all`);
     files = (g === 'all' ? [...GROUPS] : [g]).map(sweepFileFor);
     name = g;
   }
   for (const p of positionals) if (!p.includes('=')) throw new Error(`unexpected argument "${p}": overrides are key=value`);
-  const seeds = int('seeds', values.seeds);
-  const steps = int('steps', values.steps);
+  const { seeds, steps } = values;
   const groups: GroupPlan[] = files.map((f) =>
     planGroup(loadSweep(f), {
       quick: values.quick,
@@ -124,29 +129,20 @@ async function ablation(argv: string[]): Promise<void> {
 }
 
 async function report(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { out: { type: 'string' } } });
-  const dir = values.out ?? positionals[0];
+  const parsed = parseSchemaArgv(reportOptionsSchema, argv, USAGE);
+  if (parsed === null) return void console.log(USAGE);
+  const dir = parsed.options.out ?? parsed.positionals[0];
   if (!dir) throw new Error('usage: rl bench report DIR');
   writeReport(resolve(dir), { generatedAt: new Date().toISOString() });
   console.log(`wrote ${join(resolve(dir), 'report.md')}, report.html, summary.json and plots/`);
 }
 
 async function perf(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      only: { type: 'string' },
-      timeout: { type: 'string' },
-      out: { type: 'string' },
-      'bench-dir': { type: 'string' },
-      verbose: { type: 'boolean', default: false },
-    },
-  });
-  const timeoutS = values.timeout === undefined ? undefined : Number(values.timeout);
-  if (timeoutS !== undefined && !(timeoutS > 0)) throw new Error(`--timeout must be a positive number of seconds, got "${values.timeout}"`);
+  const values = parseSchemaArgs(perfOptionsSchema, argv, USAGE);
+  if (values === null) return void console.log(USAGE);
+  const timeoutS = values.timeout;
   const outcomes = await runPerf({
-    ...(values.only ? { only: values.only.split(',').map((s) => s.trim()).filter(Boolean) } : {}),
+    ...(values.only ? { only: values.only } : {}),
     ...(timeoutS !== undefined ? { timeoutS } : {}),
     ...(values['bench-dir'] ? { benchDir: values['bench-dir'] } : {}),
     verbose: values.verbose,
@@ -163,29 +159,14 @@ async function perf(argv: string[]): Promise<void> {
 }
 
 async function sandboxLoad(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      levels: { type: 'string', default: '1,8,32,128' },
-      requests: { type: 'string', default: '40' },
-      'memory-requests': { type: 'string', default: '10000' },
-      concurrency: { type: 'string', default: '2' },
-      'pool-size': { type: 'string', default: '3' },
-      'no-faults': { type: 'boolean', default: false },
-    },
-  });
-  const int = (v: string, name: string) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name}: expected a positive integer, got "${v}"`);
-    return n;
-  };
+  const values = parseSchemaArgs(sandboxLoadOptionsSchema, argv, USAGE);
+  if (values === null) return void console.log(USAGE);
   const result = await runSandboxLoad({
-    levels: values.levels.split(',').map((s) => int(s.trim(), 'levels')),
-    minRequests: int(values.requests, 'requests'),
-    memoryRequests: int(values['memory-requests'], 'memory-requests'),
-    concurrency: int(values.concurrency, 'concurrency'),
-    poolSize: int(values['pool-size'], 'pool-size'),
+    levels: values.levels,
+    minRequests: values.requests,
+    memoryRequests: values['memory-requests'],
+    concurrency: values.concurrency,
+    poolSize: values['pool-size'],
     faults: !values['no-faults'],
     log: (line) => console.error(line),
   });

@@ -4,7 +4,7 @@
 // (do_sample=false there means greedy); stop ids are the generation config's eos ids and the tokenizer's eos.
 import fs from 'node:fs';
 import { z } from 'zod';
-import { selectBackend } from '../backend/select.js';
+import { BACKEND_NAMES, selectBackend } from '../backend/select.js';
 import { readGenerationConfig, type GenerationDefaults } from '../model/generation_config.js';
 import { readModelConfig } from '../model/hf.js';
 import type { SamplingOptions } from '../model/policy.js';
@@ -23,7 +23,7 @@ export const generateOptionsSchema = z.object({
   'max-new-tokens': z.number().int().positive().optional().describe('tokens per completion (default: generation_config.json max_new_tokens, else 256)'),
   n: z.number().int().positive().default(1).describe('completions per prompt'),
   seed: z.number().int().min(0).default(0).describe('sampling seed'),
-  backend: z.enum(['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu']).default('auto').describe('tfjs backend'),
+  backend: z.enum(BACKEND_NAMES).default('auto').describe('tfjs backend'),
 });
 export type GenerateOptions = z.infer<typeof generateOptionsSchema>;
 

@@ -1,14 +1,14 @@
 // `rl logprobs --model DIR --input FILE.jsonl`: per-token log-probs of given (prompt, completion) pairs as JSONL,
 // the tool for checking this trainer's log-probs against another implementation (e.g. HF transformers).
 import fs from 'node:fs';
-import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { selectBackend } from '../backend/select.js';
+import { BACKEND_NAMES, selectBackend } from '../backend/select.js';
 import type { Policy } from '../model/policy.js';
 import { loadFrozenPolicy } from '../trainer/policy_factory.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import type { CliCommand } from './command.js';
+import { parseSchemaArgs, schemaHelp } from './schema_options.js';
 
 const messageSchema = z.object({ role: z.enum(['system', 'user', 'assistant']), content: z.string() });
 export const logprobsRowSchema = z.object({
@@ -120,46 +120,34 @@ export async function scoreCompletions(
   return out;
 }
 
-const USAGE = `usage: rl logprobs --model DIR --input FILE.jsonl [--backend auto|tensorflow|webgpu|wasm|cpu] [--batch-size N] [--temperature T]
+const logprobsOptionsSchema = z.strictObject({
+  model: z.string({ error: 'is required' }).describe('model directory (Hugging Face layout)'),
+  input: z.string({ error: 'is required' }).describe('JSONL of {"prompt", "completion"} pairs'),
+  backend: z.enum(BACKEND_NAMES).default('auto').describe('tfjs backend'),
+  'batch-size': z.number().int().min(1).default(8).describe('pairs scored per forward pass'),
+  temperature: z.number().gt(0).default(1).describe('logits are divided by it before the log-softmax'),
+});
+
+const USAGE = `usage: rl logprobs --model DIR --input FILE.jsonl [options]
 
 Each input line is {"prompt": string | [{"role", "content"}, ...], "completion": string}.
 Chat-message prompts are rendered with the model's chat template (assistant turn opened).
 Prints one line per input: {"prompt_tokens": [...], "tokens": [...], "token_strs": [...], "logprobs": [...]}:
-the prompt's token ids as scored, then the completion's token ids, their text and their log-probs.`;
+the prompt's token ids as scored, then the completion's token ids, their text and their log-probs.
+
+options:
+${schemaHelp(logprobsOptionsSchema)}`;
 
 export async function runLogprobs(argv: string[], write: (s: string) => void): Promise<void> {
-  let values: Record<string, string | boolean | undefined>;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        model: { type: 'string' },
-        input: { type: 'string' },
-        backend: { type: 'string', default: 'auto' },
-        'batch-size': { type: 'string', default: '8' },
-        temperature: { type: 'string', default: '1' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (e) {
-    throw new Error(`${(e as Error).message}\n${USAGE}`);
-  }
-  if (values.help) {
+  const opts = parseSchemaArgs(logprobsOptionsSchema, argv, USAGE);
+  if (opts === null) {
     write(USAGE + '\n');
     return;
   }
-  const model = values.model as string | undefined;
-  const input = values.input as string | undefined;
-  if (!model) throw new Error(`--model DIR is required\n${USAGE}`);
-  if (!input) throw new Error(`--input FILE.jsonl is required\n${USAGE}`);
-  const batchSize = Number(values['batch-size']);
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`--batch-size must be an integer >= 1, got ${values['batch-size']}`);
-  const temperature = Number(values.temperature);
-  if (!(temperature > 0)) throw new Error(`--temperature must be > 0, got ${values.temperature}`);
+  const { model, input, backend, 'batch-size': batchSize, temperature } = opts;
   if (!fs.existsSync(input)) throw new Error(`input file not found: ${input}`);
   const rows = parseLogprobsInput(fs.readFileSync(input, 'utf8'), input);
-  await selectBackend(values.backend as string);
+  await selectBackend(backend);
   if (!fs.existsSync(model)) throw new Error(`--model: directory not found: ${model}`);
   const { policy, tokenizer } = await loadFrozenPolicy(model);
   try {

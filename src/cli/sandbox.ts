@@ -1,75 +1,88 @@
 // `rl sandbox build | serve | run`: build the image, serve the SandboxFusion-compatible API, run one file.
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { z } from 'zod';
 import { buildSandboxImage } from '../../sandbox/image.js';
-import { startSandboxServer } from '../../sandbox/server.js';
-import { createSandboxProvider, type SandboxProviderConfig } from '../../sandbox/providers.js';
+import { POOL_DEFAULTS } from '../../sandbox/pool.js';
+import { DEFAULT_MEMORY_MB } from '../../sandbox/protocol.js';
+import { MAX_BODY_BYTES, startSandboxServer } from '../../sandbox/server.js';
+import { createSandboxProvider, SANDBOX_PROVIDERS } from '../../sandbox/providers.js';
 import type { CliCommand } from './command.js';
+import { parseSchemaArgs, parseSchemaArgv, schemaHelp } from './schema_options.js';
+
+const nonNegativeInt = () => z.number().int().min(0);
+const provider = () => z.enum(SANDBOX_PROVIDERS).default('auto').describe('where code runs (local: host subprocess, weak isolation)');
+const url = () => z.string().optional().describe('SandboxFusion-compatible base URL (--provider remote)');
+
+const buildOptionsSchema = z.strictObject({
+  force: z.boolean().default(false).describe('rebuild even when the image is present'),
+});
+
+const serveOptionsSchema = z.strictObject({
+  port: nonNegativeInt().default(8080).describe('TCP port (0: any free one)'),
+  host: z.string().default('127.0.0.1')
+    .describe('address to listen on (this machine only by default); listening elsewhere (e.g. 0.0.0.0) is best with --token'),
+  provider: provider(),
+  url: url(),
+  concurrency: nonNegativeInt().optional().describe('submissions run at once (default: the number of CPUs)'),
+  'pool-size': nonNegativeInt().optional().describe('docker: warm containers kept started (default: concurrency + 1)'),
+  token: z.string().optional().describe('require "Authorization: Bearer T" on POSTs (default: env RL_SANDBOX_TOKEN)'),
+  'max-body-mb': nonNegativeInt().default(MAX_BODY_BYTES / 1024 / 1024).describe('request body limit (413 beyond)'),
+  'max-queue': nonNegativeInt().default(1024).describe('requests running or waiting (503 + Retry-After beyond; 0: the default)'),
+  'memory-mb': z.number().int().positive().optional().describe(`a program's memory limit when a request gives none (default ${DEFAULT_MEMORY_MB})`),
+  'pids-limit': z.number().int().positive().default(POOL_DEFAULTS.pidsLimit).describe('docker: processes + threads per container'),
+  cpus: z.number().positive().default(POOL_DEFAULTS.cpus).describe('docker: CPUs per container'),
+  'tmpfs-mb': z.number().int().positive().default(POOL_DEFAULTS.tmpfsMB).describe('docker: size of the /tmp tmpfs per container'),
+  'mnt-tmpfs-mb': z.number().int().positive().default(POOL_DEFAULTS.mntTmpfsMB).describe('docker: size of the /mnt tmpfs per container'),
+});
+
+const runOptionsSchema = z.strictObject({
+  language: z.string().optional().describe('python, cpp, nodejs, bash, ... (default: from the file extension, else python)'),
+  'stdin-file': z.string().optional().describe('file fed to the program on stdin'),
+  timeout: z.number().positive().optional().describe('run time limit in seconds'),
+  provider: provider(),
+  url: url(),
+});
 
 const HELP = `usage:
-  rl sandbox build [--force]                 build the sandbox image offline (debootstrap + docker import); reuses it when present
-  rl sandbox serve [--port N] [--host H]     serve POST /run_code (SandboxFusion), POST /judge, GET /v1/ping
-        [--provider auto|docker|local] [--concurrency N] [--pool-size N]
-        [--token T] [--max-body-mb N] [--max-queue N]
-        --host: default 127.0.0.1 (this machine only); listening elsewhere needs an explicit --host (e.g. 0.0.0.0),
-        best with --token (or env RL_SANDBOX_TOKEN): then POSTs need "Authorization: Bearer T".
-        --max-body-mb: request body limit (default 16; 413 beyond). --max-queue: requests running or waiting
-        (default 1024; 503 + Retry-After beyond).
-  rl sandbox run FILE [--language L] [--stdin-file F] [--timeout S] [--provider P]
-                                             run one program, print the /run_code response as JSON`;
-
-function intOption(value: string | undefined, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name}: expected a non-negative integer, got "${value}"`);
-  return n;
-}
-
-function providerOption(value: string | undefined): SandboxProviderConfig['provider'] {
-  const p = value ?? 'auto';
-  if (p !== 'auto' && p !== 'docker' && p !== 'local' && p !== 'remote') {
-    throw new Error(`--provider: expected auto|docker|local|remote, got "${p}"`);
-  }
-  return p;
-}
+  rl sandbox build [--force]
+      build the sandbox image offline (debootstrap + docker import); reuses it when present
+${schemaHelp(buildOptionsSchema, '      ')}
+  rl sandbox serve [options]
+      serve POST /run_code (SandboxFusion), POST /judge, GET /v1/ping
+${schemaHelp(serveOptionsSchema, '      ')}
+  rl sandbox run FILE [options]
+      run one program, print the /run_code response as JSON
+${schemaHelp(runOptionsSchema, '      ')}`;
 
 async function build(argv: string[]): Promise<void> {
-  const { values } = parseArgs({ args: argv, options: { force: { type: 'boolean' } } });
-  const result = await buildSandboxImage({ force: values.force });
+  const opts = parseSchemaArgs(buildOptionsSchema, argv, HELP);
+  if (opts === null) return void console.log(HELP);
+  const result = await buildSandboxImage({ force: opts.force });
   console.log(`${result.tag} ${result.built ? 'built' : 'already present'} (${result.seconds.toFixed(1)} s)`);
 }
 
 async function serve(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      port: { type: 'string' },
-      host: { type: 'string' },
-      provider: { type: 'string' },
-      url: { type: 'string' },
-      concurrency: { type: 'string' },
-      'pool-size': { type: 'string' },
-      token: { type: 'string' },
-      'max-body-mb': { type: 'string' },
-      'max-queue': { type: 'string' },
-    },
-  });
-  const token = values.token ?? (process.env.RL_SANDBOX_TOKEN || undefined);
-  const host = values.host ?? '127.0.0.1';
-  const maxBodyMB = intOption(values['max-body-mb'], 'max-body-mb');
-  const maxQueue = intOption(values['max-queue'], 'max-queue');
+  const opts = parseSchemaArgs(serveOptionsSchema, argv, HELP);
+  if (opts === null) return void console.log(HELP);
+  const token = opts.token ?? (process.env.RL_SANDBOX_TOKEN || undefined);
+  const { host } = opts;
   const provider = await createSandboxProvider({
-    provider: providerOption(values.provider),
-    url: values.url,
-    concurrency: intOption(values.concurrency, 'concurrency'),
-    poolSize: intOption(values['pool-size'], 'pool-size'),
+    provider: opts.provider,
+    url: opts.url,
+    concurrency: opts.concurrency,
+    poolSize: opts['pool-size'],
+    memoryMB: opts['memory-mb'],
+    pidsLimit: opts['pids-limit'],
+    cpus: opts.cpus,
+    tmpfsMB: opts['tmpfs-mb'],
+    mntTmpfsMB: opts['mnt-tmpfs-mb'],
   });
   const server = await startSandboxServer(provider, {
-    port: intOption(values.port, 'port') ?? 8080,
+    port: opts.port,
     host,
     token,
-    maxBodyBytes: maxBodyMB === undefined ? undefined : maxBodyMB * 1024 * 1024,
-    maxQueue: maxQueue === 0 ? undefined : maxQueue,
+    maxBodyBytes: opts['max-body-mb'] * 1024 * 1024,
+    maxQueue: opts['max-queue'] || undefined,
   });
   console.log(`sandbox (${provider.name}) listening on ${server.url}${token ? ' (bearer token required)' : ''}`);
   if (!token && !/^(127\.|::1$|localhost$)/.test(host)) {
@@ -85,30 +98,20 @@ async function serve(argv: string[]): Promise<void> {
 }
 
 async function runFile(argv: string[]): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      language: { type: 'string' },
-      'stdin-file': { type: 'string' },
-      timeout: { type: 'string' },
-      provider: { type: 'string' },
-      url: { type: 'string' },
-    },
-  });
+  const parsed = parseSchemaArgv(runOptionsSchema, argv, HELP);
+  if (parsed === null) return void console.log(HELP);
+  const { options: opts, positionals } = parsed;
   if (positionals.length !== 1) throw new Error('rl sandbox run: expected exactly one FILE');
-  const file = positionals[0];
+  const file = positionals[0]!;
   const code = readFileSync(file, 'utf8');
-  const language = values.language ?? (file.endsWith('.cpp') || file.endsWith('.cc') ? 'cpp' : file.endsWith('.js') ? 'nodejs' : file.endsWith('.sh') ? 'bash' : 'python');
-  const timeout = values.timeout === undefined ? undefined : Number(values.timeout);
-  if (timeout !== undefined && !(timeout > 0)) throw new Error(`--timeout: expected seconds > 0, got "${values.timeout}"`);
-  const provider = await createSandboxProvider({ provider: providerOption(values.provider), url: values.url, concurrency: 1, poolSize: 1 });
+  const language = opts.language ?? (file.endsWith('.cpp') || file.endsWith('.cc') ? 'cpp' : file.endsWith('.js') ? 'nodejs' : file.endsWith('.sh') ? 'bash' : 'python');
+  const provider = await createSandboxProvider({ provider: opts.provider, url: opts.url, concurrency: 1, poolSize: 1 });
   try {
     const res = await provider.runCode({
       code,
       language,
-      stdin: values['stdin-file'] ? readFileSync(values['stdin-file'], 'utf8') : '',
-      run_timeout: timeout,
+      stdin: opts['stdin-file'] ? readFileSync(opts['stdin-file'], 'utf8') : '',
+      run_timeout: opts.timeout,
     });
     console.log(JSON.stringify(res, null, 2));
   } finally {

@@ -4,18 +4,19 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import { loadProblems, type Problem } from '../data/index.js';
-import { computeScore, type ScoreResult } from '../reward/index.js';
-import { createSandboxProvider } from '../../sandbox/providers.js';
+import { computeScore, REWARD_MODES, type ScoreResult } from '../reward/index.js';
+import { COMPARE_MODES } from '../../sandbox/compare.js';
+import { createSandboxProvider, SANDBOX_PROVIDERS } from '../../sandbox/providers.js';
 import type { CliCommand } from './command.js';
 import { parseSchemaArgs, schemaHelp } from './schema_options.js';
 
 const scoreOptionsSchema = z.strictObject({
-  data: z.string({ error: 'is required' }).describe('(required) problems: verl parquet/JSONL rows, LiveCodeBench, MBPP, HumanEval or our own rows'),
-  completions: z.string({ error: 'is required' }).describe('(required) JSONL of {"index", "completion"}'),
-  mode: z.enum(['auto', 'verl', 'all_pass', 'fraction']).default('auto')
+  data: z.string({ error: 'is required' }).describe('problems: verl parquet/JSONL rows, LiveCodeBench, MBPP, HumanEval or our own rows'),
+  completions: z.string({ error: 'is required' }).describe('JSONL of {"index", "completion"}'),
+  mode: z.enum(REWARD_MODES).default('auto')
     .describe('auto: verl for data_source codecontests|apps|codeforces|taco (as verl routes them), else all_pass'),
-  compare: z.enum(['exact', 'lenient']).default('exact').describe("exact: verl's comparison; lenient: SandboxFusion's dataset judges"),
-  sandbox: z.enum(['auto', 'docker', 'remote', 'local']).default('auto').describe('where the code runs'),
+  compare: z.enum(COMPARE_MODES).default('exact').describe("exact: verl's comparison; lenient: SandboxFusion's dataset judges"),
+  sandbox: z.enum(SANDBOX_PROVIDERS).default('auto').describe('where the code runs'),
   url: z.string().optional().describe('SandboxFusion-compatible base URL (--sandbox remote)'),
   timeout: z.number().positive().default(10).describe("per-case limit in seconds (verl's default)"),
   'memory-mb': z.number().int().positive().default(1024).describe("memory limit per program (verl's default)"),

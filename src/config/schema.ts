@@ -1,8 +1,15 @@
 // Every option of `rl train` in one zod schema: validation, defaults, types and help all come from here.
 // Names follow verl where verl has the option (algorithm.adv_estimator, actor.clip_ratio_high, ...).
 import { z } from 'zod';
+import { LOSS_AGG_MODES } from '../algos/agg_loss.js';
+import { KL_BASE_KINDS, KL_KINDS } from '../algos/kl.js';
 import { listAdvantageEstimators } from '../algos/registry.js';
 import { listPolicyLosses } from '../algos/policy_loss_registry.js';
+import { BACKEND_NAMES } from '../backend/select.js';
+import { REWARD_MODES } from '../reward/score.js';
+import { COMPARE_MODES } from '../../sandbox/compare.js';
+import { POOL_DEFAULTS } from '../../sandbox/pool.js';
+import { SANDBOX_PROVIDERS } from '../../sandbox/providers.js';
 import { TRUNCATION_MODES } from '../data/truncation.js';
 
 const positiveInt = () => z.number().int().positive();
@@ -79,14 +86,14 @@ export const ActorSchema = z
     clip_ratio_high: z.number().positive().nullable().default(null).describe('upper clip range (default clip_ratio; DAPO uses 0.28)'),
     clip_ratio_c: z.number().gt(1).default(3).describe('dual-clip bound for negative advantages'),
     loss_agg_mode: z
-      .enum(['token-mean', 'seq-mean-token-sum', 'seq-mean-token-mean', 'seq-mean-token-sum-norm'])
+      .enum(LOSS_AGG_MODES)
       .default('token-mean')
       .describe('how token losses are aggregated'),
     entropy_coeff: z.number().default(0).describe('entropy bonus coefficient'),
     use_kl_loss: z.boolean().default(false).describe('add a KL(policy||reference) loss term'),
     kl_loss_coef: z.number().min(0).default(0.001).describe('weight of the KL loss term'),
     kl_loss_type: z
-      .enum(['kl', 'k1', 'abs', 'mse', 'k2', 'low_var_kl', 'k3', 'k1+', 'k3+', 'low_var_kl+', 'kl+', 'mse+', 'k2+', 'abs+'])
+      .enum(KL_KINDS)
       .default('low_var_kl')
       .describe('KL estimator of the loss term'),
     grad_clip: z.number().positive().default(1).describe('clip gradients to this global norm'),
@@ -119,7 +126,7 @@ export const AlgorithmSchema = z
     gamma: z.number().min(0).max(1).default(1).describe('discount of reinforce_plus_plus'),
     use_kl_in_reward: z.boolean().default(false).describe('subtract kl_coef * KL from the token rewards'),
     kl_coef: z.number().min(0).default(0.001).describe('in-reward KL coefficient'),
-    kl_penalty: z.enum(['kl', 'k1', 'abs', 'mse', 'k2', 'low_var_kl', 'k3']).default('kl').describe('in-reward KL estimator'),
+    kl_penalty: z.enum(KL_BASE_KINDS).default('kl').describe('in-reward KL estimator'),
     filter_groups: z.boolean().default(false).describe('DAPO dynamic sampling: drop groups whose scores all agree'),
   })
   .prefault({});
@@ -127,14 +134,14 @@ export const AlgorithmSchema = z
 export const RewardSchema = z
   .strictObject({
     mode: z
-      .enum(['auto', 'verl', 'all_pass', 'fraction'])
+      .enum(REWARD_MODES)
       .default('auto')
       .describe(
         'verl: fraction passed of the first 10 cases (verl sandbox_fusion, continuous); all_pass: 1 if every case passes; ' +
           'fraction: passed / all cases; auto: verl for data_source codecontests|apps|codeforces|taco (as verl routes them), else all_pass',
       ),
     compare: z
-      .enum(['exact', 'lenient'])
+      .enum(COMPARE_MODES)
       .default('exact')
       .describe("stdout comparison: exact = verl's (trailing newlines ignored); lenient = SandboxFusion's dataset judges (whitespace, case, float 1e-5)"),
     overlong: z
@@ -153,7 +160,7 @@ export const RewardSchema = z
 
 export const SandboxSchema = z
   .strictObject({
-    provider: z.enum(['auto', 'docker', 'remote', 'local']).default('auto').describe('where code runs (auto: docker, else an error; local: host subprocess, only when asked for)'),
+    provider: z.enum(SANDBOX_PROVIDERS).default('auto').describe('where code runs (auto: docker, else an error; local: host subprocess, only when asked for)'),
     url: z.string().nullable().default(null).describe('SandboxFusion-compatible URL for provider = remote'),
     concurrency: positiveInt().default(4).describe('submissions judged at once'),
     retries: z.number().int().min(0).default(3).describe('retries of a sandbox failure before the step fails'),
@@ -163,6 +170,10 @@ export const SandboxSchema = z
       .min(0)
       .default(0)
       .describe('keep retrying a failing sandbox past `retries` until this many seconds since the first failure (0: retries only)'),
+    pids_limit: positiveInt().default(POOL_DEFAULTS.pidsLimit).describe('docker: processes + threads per container'),
+    cpus: z.number().positive().default(POOL_DEFAULTS.cpus).describe('docker: CPUs per container'),
+    tmpfs_mb: positiveInt().default(POOL_DEFAULTS.tmpfsMB).describe('docker: size of the /tmp tmpfs (sources, binaries, compiler scratch) per container'),
+    mnt_tmpfs_mb: positiveInt().default(POOL_DEFAULTS.mntTmpfsMB).describe('docker: size of the /mnt tmpfs per container'),
   })
   .prefault({});
 
@@ -172,7 +183,12 @@ export const SftSchema = z
     batch_size: positiveInt().default(32).describe('sequences per SFT step'),
     micro_batch_size: positiveInt().nullable().default(null)
       .describe('sequences per forward/backward pass of an SFT step (gradient accumulation); null = the whole batch at once'),
-    lr: z.number().positive().default(3e-3).describe('SFT learning rate'),
+    lr: z.number().positive().default(3e-3).describe('SFT learning rate (decays linearly to final_lr_ratio × lr)'),
+    final_lr_ratio: z.number().min(0).max(1).default(0.1).describe('learning rate at the last SFT step as a fraction of lr (a calm end of the warm-start)'),
+    betas: z.tuple([z.number().min(0).lt(1), z.number().min(0).lt(1)]).default([0.9, 0.98]).describe('SFT AdamW betas'),
+    eps: z.number().positive().default(1e-8).describe('SFT AdamW epsilon'),
+    weight_decay: z.number().min(0).default(0).describe('SFT AdamW weight decay'),
+    grad_clip: z.number().positive().default(1).describe('SFT: clip gradients to this global norm'),
     mix: z
       .enum(['balanced', 'all', 'correct'])
       .default('balanced')
@@ -184,9 +200,10 @@ export const TrainerSchema = z
   .strictObject({
     total_steps: positiveInt().default(20).describe('RL steps'),
     seed: z.number().int().min(0).default(1).describe('seed of data order, sampling and init'),
-    backend: z.enum(['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu']).default('auto').describe('tfjs backend'),
+    backend: z.enum(BACKEND_NAMES).default('auto').describe('tfjs backend'),
     out_dir: z.string().default('runs/latest').describe('run folder: config, metrics.jsonl, checkpoints'),
     save_freq: z.number().int().min(0).default(10).describe('checkpoint every N steps (0 = only at the end)'),
+    max_actor_ckpt_to_keep: positiveInt().default(3).describe('checkpoints kept in out_dir/checkpoints (older ones are deleted after each save)'),
     test_freq: z.number().int().min(0).default(5).describe('validate every N steps (0 = only before and after)'),
     val_n: positiveInt().default(5).describe('samples per held-out problem (pass@1..val_n)'),
     val_temperature: z.number().min(0).default(1).describe('sampling temperature during validation'),

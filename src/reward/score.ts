@@ -12,7 +12,10 @@ import { extractCode } from './extract.js';
  * cases all compile errors after the first one; all_pass: 1 when every case passes (stops at the first failure);
  * fraction: passed / all cases.
  */
-export type ScoreMode = 'verl' | 'all_pass' | 'fraction';
+export type ScoreMode = Exclude<RewardMode, 'auto'>;
+/** reward.mode / `rl score --mode`: a ScoreMode, or auto (chosen per data source by scoreModeFor). */
+export const REWARD_MODES = ['auto', 'verl', 'all_pass', 'fraction'] as const;
+export type RewardMode = (typeof REWARD_MODES)[number];
 
 /** Data sources verl's default_compute_score sends to sandbox_fusion with continuous=True. */
 export const VERL_CODE_SOURCES = ['codecontests', 'apps', 'codeforces', 'taco'] as const;
@@ -20,13 +23,13 @@ export const VERL_CODE_SOURCES = ['codecontests', 'apps', 'codeforces', 'taco'] 
 export const VERL_CONTINUOUS_CASES = 10;
 
 /** `auto`: verl for the data sources verl routes to sandbox_fusion, else all_pass. */
-export function scoreModeFor(dataSource: string, mode: ScoreMode | 'auto'): ScoreMode {
+export function scoreModeFor(dataSource: string, mode: RewardMode): ScoreMode {
   if (mode !== 'auto') return mode;
   return (VERL_CODE_SOURCES as readonly string[]).includes(dataSource) ? 'verl' : 'all_pass';
 }
 
 export interface ScoreOptions {
-  mode?: ScoreMode | 'auto';
+  mode?: RewardMode;
   compare?: CompareMode;
   /** Per-case wall-clock limit in seconds (verl: compile and run each get it). */
   timeoutS?: number;

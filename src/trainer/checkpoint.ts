@@ -8,7 +8,6 @@ import { readSafetensors, readSafetensorsHeader, writeSafetensors } from '../mod
 import type { AdamW } from './optimizer.js';
 import type { PolicyBundle } from './policy_factory.js';
 
-const KEEP = 3;
 /** Sizes of every file of the checkpoint, written last (before the rename): truncation of any file shows. */
 const MANIFEST = 'manifest.json';
 
@@ -41,7 +40,11 @@ function isDiskFull(e: unknown): boolean {
   return code === 'ENOSPC' || code === 'EDQUOT';
 }
 
-export async function saveCheckpoint(runDir: string, step: number, s: { bundle: PolicyBundle; optimizer: AdamW; wallS: number }): Promise<string> {
+export async function saveCheckpoint(
+  runDir: string,
+  step: number,
+  s: { bundle: PolicyBundle; optimizer: AdamW; wallS: number; /** checkpoints kept (trainer.max_actor_ckpt_to_keep) */ keep: number },
+): Promise<string> {
   const root = path.join(runDir, 'checkpoints');
   const final = path.join(root, stepName(step));
   const tmp = path.join(root, `.tmp_${stepName(step)}_${process.pid}`);
@@ -82,7 +85,7 @@ export async function saveCheckpoint(runDir: string, step: number, s: { bundle: 
     throw new Error(`cannot save the checkpoint of step ${step} in ${runDir}: the disk is full (${(e as Error).message}) while updating checkpoints/latest, which still names ${readPointer(root) ?? 'nothing'} (intact)`);
   }
   const old = listCheckpoints(root);
-  for (const d of old.slice(0, Math.max(0, old.length - KEEP))) fs.rmSync(path.join(root, d), { recursive: true, force: true });
+  for (const d of old.slice(0, Math.max(0, old.length - s.keep))) fs.rmSync(path.join(root, d), { recursive: true, force: true });
   return final;
 }
 

@@ -37,7 +37,7 @@ export async function runSft(
     if (!encoded.has(ex.problemId)) encoded.set(ex.problemId, tokenizer.encode(tokenizer.applyChatTemplate(ex.prompt, { addGenerationPrompt: true })));
     return encoded.get(ex.problemId)!;
   };
-  const optimizer = new AdamW(trainableByName(policy), { betas: [0.9, 0.98], eps: 1e-8, weightDecay: 0 });
+  const optimizer = new AdamW(trainableByName(policy), { betas: opts.betas, eps: opts.eps, weightDecay: opts.weight_decay });
   const t0 = Date.now();
   let firstLoss = NaN, lastLoss = NaN;
   for (let step = 1; step <= opts.steps; step++) {
@@ -54,8 +54,8 @@ export async function runSft(
       maxRows: opts.micro_batch_size ?? B,
       maxTokens: Infinity,
     });
-    // Linear decay to 10% keeps the end of the warm-start stable.
-    const lr = opts.lr * (1 - (0.9 * (step - 1)) / opts.steps);
+    // Linear decay towards final_lr_ratio keeps the end of the warm-start stable.
+    const lr = opts.lr * (1 - ((1 - opts.final_lr_ratio) * (step - 1)) / opts.steps);
     let loss = 0;
     const vars = policy.trainableVariables;
     await accumulateClipStep(parts, async (mb) => {
@@ -69,7 +69,7 @@ export async function runSft(
       loss += (await value.data())[0]!;
       tf.dispose([value, ids, attentionMask, mask]);
       return vars.map((v) => grads[v.name]!);
-    }, { optimizer, lr, maxNorm: 1 });
+    }, { optimizer, lr, maxNorm: opts.grad_clip });
     disposeBatch(batch);
     if (step === 1) firstLoss = loss;
     lastLoss = loss;

@@ -20,6 +20,7 @@ import { TensorboardLog } from './tensorboard_log.js';
 import type { TrainConfig } from '../config/schema.js';
 import type { Problem } from '../data/index.js';
 import { createSandboxProvider } from '../../sandbox/providers.js';
+import { sandboxProviderConfig } from './sandbox_config.js';
 import type { SandboxProvider } from '../../sandbox/contract.js';
 import type { Policy } from '../model/policy.js';
 import { AdamW, learningRate, trainableByName } from './optimizer.js';
@@ -101,13 +102,7 @@ export async function train(cfg: TrainConfig, log: (msg: string) => void = conso
   });
   if (ckpt) optimizer.loadState(ckpt.optimizerStep, ckpt.optimizerState);
 
-  const sandbox = await createSandboxProvider({
-    provider: cfg.sandbox.provider,
-    url: cfg.sandbox.url ?? undefined,
-    concurrency: cfg.sandbox.concurrency,
-    timeoutS: cfg.reward.timeout_s,
-    memoryMB: cfg.reward.memory_mb,
-  });
+  const sandbox = await createSandboxProvider(sandboxProviderConfig(cfg));
   log(`sandbox: ${sandbox.name}`);
 
   let interrupted = false;
@@ -154,7 +149,7 @@ export async function train(cfg: TrainConfig, log: (msg: string) => void = conso
       }
       if ((cfg.trainer.save_freq > 0 && step % cfg.trainer.save_freq === 0) || last || interrupted) {
         const t = Date.now();
-        await saveCheckpoint(runDir, step, { bundle, optimizer, wallS: wallBefore + (Date.now() - t0) / 1000 });
+        await saveCheckpoint(runDir, step, { bundle, optimizer, wallS: wallBefore + (Date.now() - t0) / 1000, keep: cfg.trainer.max_actor_ckpt_to_keep });
         progress.log(`checkpoint: step ${step} (${((Date.now() - t) / 1000).toFixed(1)}s)`);
       }
       if (interrupted) break;

@@ -29,13 +29,16 @@ describe('rl bench', () => {
 
   it('rejects bad input with the option named', async () => {
     vi.spyOn(console, 'log').mockImplementation(() => {});
-    await expect(command.run(['ablation', '--group', 'nope'])).rejects.toThrow(/unknown --group "nope"/);
+    await expect(command.run(['ablation', '--group', 'nope'])).rejects.toThrow(/--group: Invalid option: expected one of "estimators"\|"max-len"\|"n"\|"all"/);
     await expect(command.run(['ablation'])).rejects.toThrow(/--group is required/);
-    await expect(command.run(['ablation', '--group', 'n', '--seeds', '0'])).rejects.toThrow(/--seeds must be a positive integer/);
+    await expect(command.run(['ablation', '--group', 'n', '--seeds', '0'])).rejects.toThrow(/--seeds: Too small: expected number to be >=1/);
     await expect(command.run(['ablation', '--group', 'n', 'stray'])).rejects.toThrow(/overrides are key=value/);
     await expect(command.run(['ablation', '--group', 'n', 'rollout.n=3'])).rejects.toThrow(/would overwrite rollout\.n/);
     await expect(command.run(['frobnicate'])).rejects.toThrow(/unknown "rl bench frobnicate"/);
     await expect(command.run(['report', tempDir()])).rejects.toThrow(/is not a sweep folder/);
-    await expect(command.run(['perf', '--timeout', 'x'])).rejects.toThrow(/--timeout must be a positive number/);
+    await expect(command.run(['perf', '--timeout', 'x'])).rejects.toThrow(/--timeout: Invalid input: expected number/);
+    await expect(command.run(['perf', '--timeout', '0'])).rejects.toThrow(/--timeout: Too small/);
+    await expect(command.run(['sandbox-load', '--levels', '1,x'])).rejects.toThrow(/--levels \(item 2\): Invalid input: expected number/);
+    await expect(command.run(['perf', '--bogus'])).rejects.toThrow(/Unknown option '--bogus'/);
   });
 });

@@ -65,7 +65,7 @@ describe('rl logprobs', () => {
   it('names the file and line of bad input, and requires its flags', async () => {
     expect(() => parseLogprobsInput('{"prompt": "a", "completion": "b"}\n{"prompt": 3}', 'x.jsonl')).toThrow(/x\.jsonl:2: prompt/);
     expect(() => parseLogprobsInput('not json', 'y.jsonl')).toThrow(/y\.jsonl:1: invalid JSON/);
-    await expect(runLogprobs(['--input', 'a.jsonl'], () => {})).rejects.toThrow(/--model DIR is required/);
+    await expect(runLogprobs(['--input', 'a.jsonl'], () => {})).rejects.toThrow(/--model: is required/);
     await expect(runLogprobs(['--model', dir, '--input', path.join(dir, 'missing.jsonl')], () => {})).rejects.toThrow(/input file not found/);
     expect(command.name).toBe('logprobs');
   });

@@ -79,9 +79,9 @@ describe('checkpoints', () => {
     const bundle = tinyCharPolicy(c);
     const opt = new AdamW(trainableByName(bundle.policy), { betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 });
     opt.step(bundle.policy.trainableVariables.map((v) => tf.onesLike(v)), 0.1);
-    await saveCheckpoint(run, 1, { bundle, optimizer: opt, wallS: 12.5 });
+    await saveCheckpoint(run, 1, { bundle, optimizer: opt, wallS: 12.5, keep: 3 });
     const broken = { ...bundle, save: async () => { throw new Error('disk full'); } };
-    await expect(saveCheckpoint(run, 2, { bundle: broken, optimizer: opt, wallS: 20 })).rejects.toThrow(/disk full/);
+    await expect(saveCheckpoint(run, 2, { bundle: broken, optimizer: opt, wallS: 20, keep: 3 })).rejects.toThrow(/disk full/);
     const ck = loadLatestCheckpoint(run)!;
     expect(ck.step).toBe(1);
     expect(ck.optimizerStep).toBe(1);
@@ -94,6 +94,18 @@ describe('checkpoints', () => {
     await bundle.dispose();
   });
 
+  it('keeps the newest trainer.max_actor_ckpt_to_keep checkpoints', async () => {
+    await tf.setBackend('cpu');
+    const run = tmpDir('rl-ckpt-');
+    const c = validateConfig({ model: { tiny: { hidden_size: 8, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 16 } }, trainer: { max_actor_ckpt_to_keep: 2 } });
+    const bundle = tinyCharPolicy(c);
+    const opt = new AdamW(trainableByName(bundle.policy), { betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 });
+    for (const step of [1, 2, 3]) await saveCheckpoint(run, step, { bundle, optimizer: opt, wallS: step, keep: c.trainer.max_actor_ckpt_to_keep });
+    expect(fs.readdirSync(path.join(run, 'checkpoints')).sort()).toEqual(['latest', 'step_000002', 'step_000003']);
+    opt.dispose();
+    await bundle.dispose();
+  });
+
   it('resume in a process that built other models first: optimizer state is found by Hugging Face name', async () => {
     await tf.setBackend('cpu');
     const run = tmpDir('rl-ckpt-');
@@ -101,7 +113,7 @@ describe('checkpoints', () => {
     const saved = tinyCharPolicy(c);
     const opt = new AdamW(trainableByName(saved.policy), { betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0 });
     opt.step(saved.policy.trainableVariables.map((v) => tf.onesLike(v)), 0.1);
-    await saveCheckpoint(run, 1, { bundle: saved, optimizer: opt, wallS: 1 });
+    await saveCheckpoint(run, 1, { bundle: saved, optimizer: opt, wallS: 1, keep: 3 });
     const want = Array.from(await opt.m[0]!.data());
     opt.dispose();
     await saved.dispose();
