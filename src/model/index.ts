@@ -1,5 +1,5 @@
 // Public API of the model area.
-export type { Policy, SamplingOptions, GenerateResult, ScoreArgs } from './policy.js';
+export type { Policy, ScoreArgs } from './policy.js';
 export type { Decoder, KVCache } from './decoder.js';
 export {
   parseHfConfig,

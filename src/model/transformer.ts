@@ -18,12 +18,10 @@ import {
   tokenLogProbs,
 } from '../../kernels/index.js';
 import { dataSyncIfReadable } from '../backend/sync_read.js';
-import { sample, type SampleExtras } from '../rollout/sample.js';
-import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import type { ModelConfig } from './config.js';
 import type { Decoder, KVCache } from './decoder.js';
 import { DEFAULT_KV_CHUNK, TransformerKVCache } from './kv_cache.js';
-import type { GenerateResult, Policy, SamplingOptions, ScoreArgs } from './policy.js';
+import type { Policy, ScoreArgs } from './policy.js';
 
 export { causalPaddingBias } from '../../kernels/index.js';
 export { TransformerKVCache } from './kv_cache.js';
@@ -97,8 +95,6 @@ interface LayerWeights {
 }
 
 export interface TransformerOptions {
-  /** Used by generate() for stop strings and the pad id. */
-  tokenizer?: Tokenizer;
   /** Tokens per chunk of the fused log-prob op (default: sized so one [chunk, V] tensor is ≤ 64 MB). */
   logProbChunkSize?: number;
   /** Variables are trainable (default true). A frozen reference model passes false. */
@@ -123,7 +119,6 @@ export class Transformer implements Policy, Decoder {
   /** inv_freq for sequences within max_position_embeddings (dynamic RoPE recomputes it beyond). */
   private readonly invFreq: Float32Array;
   private readonly ropeScale: number;
-  private tokenizer?: Tokenizer;
   private readonly logProbChunkSize?: number;
   private readonly kvCacheChunk: number;
   /** Transposed tied embedding for inference, valid while the embedding variable's data is unchanged. */
@@ -137,7 +132,6 @@ export class Transformer implements Policy, Decoder {
   constructor(config: ModelConfig, internalWeights: Map<string, tf.Tensor>, opts: TransformerOptions = {}) {
     this.config = config;
     this.vocabSize = config.vocabSize;
-    this.tokenizer = opts.tokenizer;
     this.logProbChunkSize = opts.logProbChunkSize;
     this.kvCacheChunk = opts.kvCacheChunk ?? DEFAULT_KV_CHUNK;
     this.invFreq = ropeInvFreq(config.headDim, config.ropeTheta, config.ropeScaling);
@@ -195,10 +189,6 @@ export class Transformer implements Policy, Decoder {
       if (!sameShape(v.shape, t.shape)) throw new Error(`setWeights: "${name}" has shape [${t.shape}], expected [${v.shape}]`);
       v.assign(t.dtype === 'float32' ? t : tf.cast(t, 'float32'));
     }
-  }
-
-  setTokenizer(tokenizer: Tokenizer | undefined): void {
-    this.tokenizer = tokenizer;
   }
 
   private w(name: string): tf.Variable {
@@ -401,13 +391,6 @@ export class Transformer implements Policy, Decoder {
   selectRows(cache: KVCache, rows: number[]): void {
     if (!(cache instanceof TransformerKVCache)) throw new Error('selectRows: cache was not made by this model');
     cache.selectRows(rows);
-  }
-
-  generate(prompts: number[][], opts: SamplingOptions, extras?: SampleExtras): Promise<GenerateResult> {
-    return sample(this, prompts, opts, this.tokenizer, {
-      padTokenId: this.tokenizer?.padTokenId ?? this.config.padTokenId ?? 0,
-      ...extras,
-    });
   }
 
   parameterCount(): number {

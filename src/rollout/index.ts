@@ -1,4 +1,4 @@
-export { sample, leftPad, validateSamplingOptions, MASK_DTYPE, type SampleExtras } from './sample.js';
+export { sample, leftPad, validateSamplingOptions, MASK_DTYPE, type SampleExtras, type SamplingOptions, type GenerateResult } from './sample.js';
 export { chooseToken, type Choice, type ChooseOptions } from './choose.js';
 export { rowKey, uniformAt } from './rng.js';
 export { RolloutPool, createRolloutPool, defaultWorkerFile, type RolloutBatch, type RolloutPoolOptions } from './pool.js';

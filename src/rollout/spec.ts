@@ -39,7 +39,7 @@ export async function buildPolicyFromSpec(spec: PolicySpec, opts: { decodeOnlyTo
   switch (spec.kind) {
     case 'tabular': {
       const tokenizer = spec.tokenizer ? await tokenizerFor(spec.tokenizer, decodeOnly) : undefined;
-      return { policy: createTabularPolicy(spec.options, tokenizer), tokenizer };
+      return { policy: createTabularPolicy(spec.options), tokenizer };
     }
     case 'tiny_char': {
       const { createTinyCharPolicy } = await import('../model/toy/tiny_char.js');

@@ -5,10 +5,11 @@ import path from 'node:path';
 import type { TrainConfig } from '../config/schema.js';
 import { readGenerationConfig } from '../model/generation_config.js';
 import { loadPretrained, readModelConfig, savePretrained } from '../model/hf.js';
-import type { GenerateResult, Policy, SamplingOptions } from '../model/policy.js';
+import type { Policy } from '../model/policy.js';
 import { createTinyCharPolicy, type TinyCharOptions } from '../model/toy/tiny_char.js';
 import type { Transformer } from '../model/transformer.js';
 import { RolloutPool } from '../rollout/pool.js';
+import type { GenerateResult, SamplingOptions } from '../rollout/sample.js';
 import type { PolicySpec } from '../rollout/spec.js';
 import { CharTokenizer } from '../tokenizer/char.js';
 import { loadTokenizer } from '../tokenizer/load.js';
@@ -78,7 +79,7 @@ export async function loadModelDir(dir: string, opts: { workers?: number; spec?:
   if (!fs.existsSync(path.join(dir, 'config.json'))) throw new Error(`model directory ${dir} has no config.json`);
   const isChar = fs.existsSync(path.join(dir, CHAR_MARKER));
   const tokenizer = isChar ? new CharTokenizer() : await loadTokenizer(dir);
-  const model = loadPretrained(dir, { tokenizer });
+  const model = loadPretrained(dir);
   const spec: PolicySpec = opts.spec ?? { kind: 'hf', dir };
   return bundleOf(model, tokenizer, `${dir} (${paramCount(model)} parameters${isChar ? ', character tokenizer' : ''})`, isChar ? null : dir, spec, opts.workers ?? 0);
 }
@@ -105,9 +106,9 @@ export async function buildPolicy(cfg: TrainConfig, checkpointModelDir: string |
 }
 
 /** A saved model directory as a frozen policy (no rollout pool), with its tokenizer: character or Hugging Face. */
-export async function loadFrozenPolicy(dir: string): Promise<{ policy: Policy; tokenizer: Tokenizer }> {
+export async function loadFrozenPolicy(dir: string): Promise<{ policy: Transformer; tokenizer: Tokenizer }> {
   const tokenizer = fs.existsSync(path.join(dir, CHAR_MARKER)) ? new CharTokenizer() : await loadTokenizer(dir);
-  return { policy: loadPretrained(dir, { tokenizer, trainable: false }), tokenizer };
+  return { policy: loadPretrained(dir, { trainable: false }), tokenizer };
 }
 
 /** Frozen reference policy for KL terms: the policy as it was when RL began. */
