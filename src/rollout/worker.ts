@@ -3,7 +3,7 @@
 import { workerData } from 'node:worker_threads';
 import { selectBackend } from '../backend/select.js';
 import { sample, type GenerateResult, type SamplingOptions } from './sample.js';
-import { buildPolicyFromSpec, type BuiltPolicy, type PolicySpec } from './spec.js';
+import { buildPolicyFromSpec, type BuiltPolicy, type PolicySpec } from '../model/policy_spec.js';
 import { loadWeightsInto, readVersion, type WeightLayout } from './weights_sab.js';
 
 export interface WorkerInit {
