@@ -237,32 +237,46 @@ export class Transformer implements Policy, Decoder {
     return tf.reshape(rmsNorm(tf.reshape(y, [-1, d]) as T2, norm as T1, this.config.rmsNormEps), y.shape) as T2;
   }
 
+  private embed(ids: T2): T2 {
+    return embeddingLookup(this.w('model.embed_tokens.weight') as T2, tf.reshape(tf.cast(ids, 'int32'), [-1]) as T1);
+  }
+
+  /**
+   * One decoder layer on hidden states x [B·L, H]: norm → attention → residual → norm → MLP → residual.
+   * `toHeads` lays a projection out as [B, heads, L, d]; `attend` maps the roped q, k and v heads to the
+   * attention output [B·L, numHeads·d]. Only the attention differs between the full pass and a cached decode step.
+   */
+  private block(x: T2, lw: LayerWeights, toHeads: (t: T2, heads: number) => T4, rope: { cos: T4; sin: T4 }, attend: (q: T4, k: T4, v: T4) => T2): T2 {
+    const cfg = this.config;
+    const h = rmsNorm(x, lw.inputNorm as T1, cfg.rmsNormEps);
+    const q = applyRope(toHeads(this.qk(h, lw.q, lw.qb, lw.qNorm), cfg.numHeads), rope.cos, rope.sin);
+    const k = applyRope(toHeads(this.qk(h, lw.k, lw.kb, lw.kNorm), cfg.numKvHeads), rope.cos, rope.sin);
+    const v = toHeads(linear(h, lw.v as T2, lw.vb as T1 | undefined), cfg.numKvHeads);
+    const attended = tf.add(x, linear(attend(q, k, v), lw.o as T2, lw.ob as T1 | undefined)) as T2;
+    const h2 = rmsNorm(attended, lw.postNorm as T1, cfg.rmsNormEps);
+    const mlp = swiglu(linear(h2, lw.gate as T2), linear(h2, lw.up as T2));
+    return tf.add(attended, linear(mlp, lw.down as T2)) as T2;
+  }
+
   /** The transformer stack on [B, L] ids; positions [B, L] and the key mask [B, L] (1 = real token) are given. */
   private runStack(ids: T2, positions: T2, keyMask: T2, keepKv: boolean): StackOutput {
     const cfg = this.config;
     const [bsz, len] = ids.shape;
     const d = cfg.headDim;
-    const { cos, sin } = this.rope(positions, len);
-    let x = embeddingLookup(this.w('model.embed_tokens.weight') as T2, tf.reshape(tf.cast(ids, 'int32'), [-1]) as T1);
+    const rope = this.rope(positions, len);
     const keys: T4[] = [];
     const values: T4[] = [];
-    const heads = (t: T2, n: number) => tf.transpose(tf.reshape(t, [bsz, len, n, d]), [0, 2, 1, 3]) as T4;
-    for (const lw of this.layers) {
-      const h = rmsNorm(x, lw.inputNorm as T1, cfg.rmsNormEps);
-      const q = applyRope(heads(this.qk(h, lw.q, lw.qb, lw.qNorm), cfg.numHeads), cos, sin);
-      const k = applyRope(heads(this.qk(h, lw.k, lw.kb, lw.kNorm), cfg.numKvHeads), cos, sin);
-      const v = heads(linear(h, lw.v as T2, lw.vb as T1 | undefined), cfg.numKvHeads);
+    const toHeads = (t: T2, n: number) => tf.transpose(tf.reshape(t, [bsz, len, n, d]), [0, 2, 1, 3]) as T4;
+    const attend = (q: T4, k: T4, v: T4): T2 => {
       if (keepKv) {
         keys.push(k);
         values.push(v);
       }
       const a = causalAttention(q, k, v, keyMask);
-      const merged = tf.reshape(tf.transpose(a, [0, 2, 1, 3]), [bsz * len, cfg.numHeads * d]) as T2;
-      x = tf.add(x, linear(merged, lw.o as T2, lw.ob as T1 | undefined));
-      const h2 = rmsNorm(x, lw.postNorm as T1, cfg.rmsNormEps);
-      const mlp = swiglu(linear(h2, lw.gate as T2), linear(h2, lw.up as T2));
-      x = tf.add(x, linear(mlp, lw.down as T2));
-    }
+      return tf.reshape(tf.transpose(a, [0, 2, 1, 3]), [bsz * len, cfg.numHeads * d]) as T2;
+    };
+    let x = this.embed(ids);
+    for (const lw of this.layers) x = this.block(x, lw, toHeads, rope, attend);
     return keepKv ? { x, keys, values } : { x };
   }
 
@@ -362,24 +376,19 @@ export class Transformer implements Policy, Decoder {
     const out = tf.tidy(() => {
       const keyBias = tf.concat([cache.keyBias, tf.zeros([bsz, 1])], 1) as T2; // the new token is real
       const bias = tf.reshape(keyBias, [bsz, 1, keyBias.shape[1]]) as T3;
-      const { cos, sin } = this.rope(cache.nextPos, cache.length + 1);
-      let x = embeddingLookup(this.w('model.embed_tokens.weight') as T2, tf.reshape(tf.cast(ids, 'int32'), [-1]) as T1);
-      const heads = (t: T2, n: number) => tf.reshape(t, [bsz, n, 1, d]) as T4;
+      const rope = this.rope(cache.nextPos, cache.length + 1);
+      const toHeads = (t: T2, n: number) => tf.reshape(t, [bsz, n, 1, d]) as T4;
       const lastK: T4[] = [];
       const lastV: T4[] = [];
+      let x = this.embed(ids);
       this.layers.forEach((lw, i) => {
-        const h = rmsNorm(x, lw.inputNorm as T1, cfg.rmsNormEps);
-        const q = applyRope(heads(this.qk(h, lw.q, lw.qb, lw.qNorm), cfg.numHeads), cos, sin);
-        const k = applyRope(heads(this.qk(h, lw.k, lw.kb, lw.kNorm), cfg.numKvHeads), cos, sin);
-        const v = heads(linear(h, lw.v as T2, lw.vb as T1 | undefined), cfg.numKvHeads);
-        // k [B, Hkv, 1, d] → [B, Hkv, d, 1] is a reshape (one position).
-        const chunks = cache.extended(i, tf.reshape(k, [bsz, cfg.numKvHeads, d, 1]) as T4, v);
-        lastK.push(chunks.kT[chunks.kT.length - 1]!);
-        lastV.push(chunks.v[chunks.v.length - 1]!);
-        const a = cachedAttention(q, chunks.kT, chunks.v, bias);
-        x = tf.add(x, linear(tf.reshape(a, [bsz, cfg.numHeads * d]) as T2, lw.o as T2, lw.ob as T1 | undefined));
-        const h2 = rmsNorm(x, lw.postNorm as T1, cfg.rmsNormEps);
-        x = tf.add(x, linear(swiglu(linear(h2, lw.gate as T2), linear(h2, lw.up as T2)), lw.down as T2));
+        x = this.block(x, lw, toHeads, rope, (q, k, v) => {
+          // k [B, Hkv, 1, d] → [B, Hkv, d, 1] is a reshape (one position).
+          const chunks = cache.extended(i, tf.reshape(k, [bsz, cfg.numKvHeads, d, 1]) as T4, v);
+          lastK.push(chunks.kT[chunks.kT.length - 1]!);
+          lastV.push(chunks.v[chunks.v.length - 1]!);
+          return tf.reshape(cachedAttention(q, chunks.kT, chunks.v, bias), [bsz, cfg.numHeads * d]) as T2;
+        });
       });
       const logits = tf.matMul(this.finalNorm(x), this.inferenceHead()) as T2;
       return { logits, lastK, lastV, keyBias, nextPos: tf.add(cache.nextPos, 1) as T2 };
