@@ -13,6 +13,7 @@ import { selectBackend, type BackendChoice } from '../src/backend/select.js';
 import { makeConfig, type ModelConfig } from '../src/model/config.js';
 import { createTransformer } from '../src/model/init.js';
 import type { Transformer } from '../src/model/transformer.js';
+import { sample } from '../src/rollout/sample.js';
 import { AdamW, trainableByName } from '../src/trainer/optimizer.js';
 import { activeImpl, attention, registerBackendImpl, rmsNorm, tokenLogProbs, unregisterBackendImpl } from '../kernels/index.js';
 import { WEBGPU_IMPLS } from '../kernels/webgpu/index.js';
@@ -310,12 +311,12 @@ export async function run(opts: WebgpuBenchOptions = {}): Promise<BenchRow[]> {
     // ---- decode (the real sampler: prefill, then one cached step per token; logits read back each step)
     const prompts = syntheticIds(n, p, cfg.vocabSize, 1);
     const greedy = { temperature: 0, topP: 1, topK: 0, stopTokenIds: [], seed: 0 };
-    await model.generate(prompts, { ...greedy, maxNewTokens: 2 }); // warm-up
+    await sample(model, prompts, { ...greedy, maxNewTokens: 2 }); // warm-up
     t0 = performance.now();
-    await model.generate(prompts, { ...greedy, maxNewTokens: 1 }); // prefill + the first token
+    await sample(model, prompts, { ...greedy, maxNewTokens: 1 }); // prefill + the first token
     const prefillS = (performance.now() - t0) / 1000;
     t0 = performance.now();
-    const out = await model.generate(prompts, { ...greedy, maxNewTokens: decode + 1 });
+    const out = await sample(model, prompts, { ...greedy, maxNewTokens: decode + 1 });
     const decodeS = Math.max(1e-9, (performance.now() - t0) / 1000 - prefillS);
     const produced = out.tokens.reduce((s, r) => s + r.length, 0) - n; // tokens after the first
     const decodeTps = produced / decodeS;

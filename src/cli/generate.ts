@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { BACKEND_NAMES, selectBackend } from '../backend/select.js';
 import { readGenerationConfig, type GenerationDefaults } from '../model/generation_config.js';
 import { readModelConfig } from '../model/hf.js';
-import type { SamplingOptions } from '../model/policy.js';
+import { sample, type SamplingOptions } from '../rollout/sample.js';
 import { loadFrozenPolicy } from '../trainer/policy_factory.js';
 import type { CliCommand } from './command.js';
 import { encodePrompt, promptSchema } from './logprobs.js';
@@ -84,7 +84,7 @@ export async function runGenerate(argv: string[], write: (s: string) => void, lo
     const sampling = samplingFrom(o, gen, tokenizer.eosTokenId);
     log(`rl generate: temperature=${sampling.temperature} top_p=${sampling.topP} top_k=${sampling.topK} max_new_tokens=${sampling.maxNewTokens} stop ids [${sampling.stopTokenIds}] (defaults from ${gen.source})`);
     const prompts = rows.flatMap((r) => Array.from({ length: o.n }, () => encodePrompt(tokenizer, r.prompt)));
-    const res = await policy.generate(prompts, sampling);
+    const res = await sample(policy, prompts, sampling, tokenizer);
     const lines: string[] = [];
     res.tokens.forEach((tokens, k) => {
       const row = {

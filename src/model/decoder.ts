@@ -1,4 +1,4 @@
-// The incremental-decoding interface a sampler codes against (src/rollout/sample.ts).
+// The incremental-decoding interface a sampler codes against (prefill, one step per token, row selection).
 // The transformer implements it; toy policies may too.
 import type * as tf from '@tensorflow/tfjs';
 

@@ -1,6 +1,7 @@
 // Public API of the model area.
-export type { Policy, SamplingOptions, GenerateResult, ScoreArgs } from './policy.js';
+export type { Policy, ScoreArgs } from './policy.js';
 export type { Decoder, KVCache } from './decoder.js';
+export { buildPolicyFromSpec, loadPolicyDir, type PolicySpec, type SamplingPolicy, type BuiltPolicy, type PolicyBuildOptions } from './policy_spec.js';
 export {
   parseHfConfig,
   toHfConfigJson,

@@ -1,29 +1,6 @@
 // The contract every policy meets (the HF transformer, the toy policies): what the trainer calls.
 import type * as tf from '@tensorflow/tfjs';
 
-export interface SamplingOptions {
-  maxNewTokens: number;
-  /** 0 = greedy (argmax). */
-  temperature: number;
-  /** 1 = off. */
-  topP: number;
-  /** 0 = off. */
-  topK: number;
-  /** Generation of a row ends after emitting one of these (the stop token is kept in the response). */
-  stopTokenIds: number[];
-  /** Generation of a row ends once its decoded text contains one of these (needs a tokenizer). */
-  stopStrings?: string[];
-  seed: number;
-}
-
-export interface GenerateResult {
-  /** Response token ids per row (prompt excluded), ending with the stop token when one was produced. */
-  tokens: number[][];
-  /** Sampling log-prob of each response token under the sampling distribution (after temperature/top-p/top-k). */
-  logProbs: number[][];
-  finishReason: ('stop' | 'length')[];
-}
-
 export interface ScoreArgs {
   /** [B, P+T] int32: left-padded prompts (width P) followed by right-padded responses (width T). */
   ids: tf.Tensor2D;
@@ -42,9 +19,7 @@ export interface Policy {
   readonly trainableVariables: tf.Variable[];
   /** Log-probs [B, T] (and entropy [B, T]) of each response token given everything before it. Differentiable. */
   scoreResponses(args: ScoreArgs): { logProbs: tf.Tensor2D; entropy?: tf.Tensor2D };
-  /** Sample one response per prompt (prompts are token ids, unpadded). */
-  generate(prompts: number[][], opts: SamplingOptions): Promise<GenerateResult>;
-  /** Weights by (Hugging Face) name: for saving and for broadcasting to rollout workers. */
+  /** Weights by (Hugging Face) name: for saving and for broadcasting to sampling workers. */
   namedWeights(): Map<string, tf.Tensor>;
   dispose(): void;
 }

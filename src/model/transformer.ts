@@ -18,12 +18,10 @@ import {
   tokenLogProbs,
 } from '../../kernels/index.js';
 import { dataSyncIfReadable } from '../backend/sync_read.js';
-import { sample, type SampleExtras } from '../rollout/sample.js';
-import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import type { ModelConfig } from './config.js';
 import type { Decoder, KVCache } from './decoder.js';
 import { DEFAULT_KV_CHUNK, TransformerKVCache } from './kv_cache.js';
-import type { GenerateResult, Policy, SamplingOptions, ScoreArgs } from './policy.js';
+import type { Policy, ScoreArgs } from './policy.js';
 
 export { causalPaddingBias } from '../../kernels/index.js';
 export { TransformerKVCache } from './kv_cache.js';
@@ -97,8 +95,6 @@ interface LayerWeights {
 }
 
 export interface TransformerOptions {
-  /** Used by generate() for stop strings and the pad id. */
-  tokenizer?: Tokenizer;
   /** Tokens per chunk of the fused log-prob op (default: sized so one [chunk, V] tensor is ≤ 64 MB). */
   logProbChunkSize?: number;
   /** Variables are trainable (default true). A frozen reference model passes false. */
@@ -123,7 +119,6 @@ export class Transformer implements Policy, Decoder {
   /** inv_freq for sequences within max_position_embeddings (dynamic RoPE recomputes it beyond). */
   private readonly invFreq: Float32Array;
   private readonly ropeScale: number;
-  private tokenizer?: Tokenizer;
   private readonly logProbChunkSize?: number;
   private readonly kvCacheChunk: number;
   /** Transposed tied embedding for inference, valid while the embedding variable's data is unchanged. */
@@ -137,7 +132,6 @@ export class Transformer implements Policy, Decoder {
   constructor(config: ModelConfig, internalWeights: Map<string, tf.Tensor>, opts: TransformerOptions = {}) {
     this.config = config;
     this.vocabSize = config.vocabSize;
-    this.tokenizer = opts.tokenizer;
     this.logProbChunkSize = opts.logProbChunkSize;
     this.kvCacheChunk = opts.kvCacheChunk ?? DEFAULT_KV_CHUNK;
     this.invFreq = ropeInvFreq(config.headDim, config.ropeTheta, config.ropeScaling);
@@ -197,10 +191,6 @@ export class Transformer implements Policy, Decoder {
     }
   }
 
-  setTokenizer(tokenizer: Tokenizer | undefined): void {
-    this.tokenizer = tokenizer;
-  }
-
   private w(name: string): tf.Variable {
     return this.weights.get(name)!;
   }
@@ -247,32 +237,46 @@ export class Transformer implements Policy, Decoder {
     return tf.reshape(rmsNorm(tf.reshape(y, [-1, d]) as T2, norm as T1, this.config.rmsNormEps), y.shape) as T2;
   }
 
+  private embed(ids: T2): T2 {
+    return embeddingLookup(this.w('model.embed_tokens.weight') as T2, tf.reshape(tf.cast(ids, 'int32'), [-1]) as T1);
+  }
+
+  /**
+   * One decoder layer on hidden states x [B·L, H]: norm → attention → residual → norm → MLP → residual.
+   * `toHeads` lays a projection out as [B, heads, L, d]; `attend` maps the roped q, k and v heads to the
+   * attention output [B·L, numHeads·d]. Only the attention differs between the full pass and a cached decode step.
+   */
+  private block(x: T2, lw: LayerWeights, toHeads: (t: T2, heads: number) => T4, rope: { cos: T4; sin: T4 }, attend: (q: T4, k: T4, v: T4) => T2): T2 {
+    const cfg = this.config;
+    const h = rmsNorm(x, lw.inputNorm as T1, cfg.rmsNormEps);
+    const q = applyRope(toHeads(this.qk(h, lw.q, lw.qb, lw.qNorm), cfg.numHeads), rope.cos, rope.sin);
+    const k = applyRope(toHeads(this.qk(h, lw.k, lw.kb, lw.kNorm), cfg.numKvHeads), rope.cos, rope.sin);
+    const v = toHeads(linear(h, lw.v as T2, lw.vb as T1 | undefined), cfg.numKvHeads);
+    const attended = tf.add(x, linear(attend(q, k, v), lw.o as T2, lw.ob as T1 | undefined)) as T2;
+    const h2 = rmsNorm(attended, lw.postNorm as T1, cfg.rmsNormEps);
+    const mlp = swiglu(linear(h2, lw.gate as T2), linear(h2, lw.up as T2));
+    return tf.add(attended, linear(mlp, lw.down as T2)) as T2;
+  }
+
   /** The transformer stack on [B, L] ids; positions [B, L] and the key mask [B, L] (1 = real token) are given. */
   private runStack(ids: T2, positions: T2, keyMask: T2, keepKv: boolean): StackOutput {
     const cfg = this.config;
     const [bsz, len] = ids.shape;
     const d = cfg.headDim;
-    const { cos, sin } = this.rope(positions, len);
-    let x = embeddingLookup(this.w('model.embed_tokens.weight') as T2, tf.reshape(tf.cast(ids, 'int32'), [-1]) as T1);
+    const rope = this.rope(positions, len);
     const keys: T4[] = [];
     const values: T4[] = [];
-    const heads = (t: T2, n: number) => tf.transpose(tf.reshape(t, [bsz, len, n, d]), [0, 2, 1, 3]) as T4;
-    for (const lw of this.layers) {
-      const h = rmsNorm(x, lw.inputNorm as T1, cfg.rmsNormEps);
-      const q = applyRope(heads(this.qk(h, lw.q, lw.qb, lw.qNorm), cfg.numHeads), cos, sin);
-      const k = applyRope(heads(this.qk(h, lw.k, lw.kb, lw.kNorm), cfg.numKvHeads), cos, sin);
-      const v = heads(linear(h, lw.v as T2, lw.vb as T1 | undefined), cfg.numKvHeads);
+    const toHeads = (t: T2, n: number) => tf.transpose(tf.reshape(t, [bsz, len, n, d]), [0, 2, 1, 3]) as T4;
+    const attend = (q: T4, k: T4, v: T4): T2 => {
       if (keepKv) {
         keys.push(k);
         values.push(v);
       }
       const a = causalAttention(q, k, v, keyMask);
-      const merged = tf.reshape(tf.transpose(a, [0, 2, 1, 3]), [bsz * len, cfg.numHeads * d]) as T2;
-      x = tf.add(x, linear(merged, lw.o as T2, lw.ob as T1 | undefined));
-      const h2 = rmsNorm(x, lw.postNorm as T1, cfg.rmsNormEps);
-      const mlp = swiglu(linear(h2, lw.gate as T2), linear(h2, lw.up as T2));
-      x = tf.add(x, linear(mlp, lw.down as T2));
-    }
+      return tf.reshape(tf.transpose(a, [0, 2, 1, 3]), [bsz * len, cfg.numHeads * d]) as T2;
+    };
+    let x = this.embed(ids);
+    for (const lw of this.layers) x = this.block(x, lw, toHeads, rope, attend);
     return keepKv ? { x, keys, values } : { x };
   }
 
@@ -372,24 +376,19 @@ export class Transformer implements Policy, Decoder {
     const out = tf.tidy(() => {
       const keyBias = tf.concat([cache.keyBias, tf.zeros([bsz, 1])], 1) as T2; // the new token is real
       const bias = tf.reshape(keyBias, [bsz, 1, keyBias.shape[1]]) as T3;
-      const { cos, sin } = this.rope(cache.nextPos, cache.length + 1);
-      let x = embeddingLookup(this.w('model.embed_tokens.weight') as T2, tf.reshape(tf.cast(ids, 'int32'), [-1]) as T1);
-      const heads = (t: T2, n: number) => tf.reshape(t, [bsz, n, 1, d]) as T4;
+      const rope = this.rope(cache.nextPos, cache.length + 1);
+      const toHeads = (t: T2, n: number) => tf.reshape(t, [bsz, n, 1, d]) as T4;
       const lastK: T4[] = [];
       const lastV: T4[] = [];
+      let x = this.embed(ids);
       this.layers.forEach((lw, i) => {
-        const h = rmsNorm(x, lw.inputNorm as T1, cfg.rmsNormEps);
-        const q = applyRope(heads(this.qk(h, lw.q, lw.qb, lw.qNorm), cfg.numHeads), cos, sin);
-        const k = applyRope(heads(this.qk(h, lw.k, lw.kb, lw.kNorm), cfg.numKvHeads), cos, sin);
-        const v = heads(linear(h, lw.v as T2, lw.vb as T1 | undefined), cfg.numKvHeads);
-        // k [B, Hkv, 1, d] → [B, Hkv, d, 1] is a reshape (one position).
-        const chunks = cache.extended(i, tf.reshape(k, [bsz, cfg.numKvHeads, d, 1]) as T4, v);
-        lastK.push(chunks.kT[chunks.kT.length - 1]!);
-        lastV.push(chunks.v[chunks.v.length - 1]!);
-        const a = cachedAttention(q, chunks.kT, chunks.v, bias);
-        x = tf.add(x, linear(tf.reshape(a, [bsz, cfg.numHeads * d]) as T2, lw.o as T2, lw.ob as T1 | undefined));
-        const h2 = rmsNorm(x, lw.postNorm as T1, cfg.rmsNormEps);
-        x = tf.add(x, linear(swiglu(linear(h2, lw.gate as T2), linear(h2, lw.up as T2)), lw.down as T2));
+        x = this.block(x, lw, toHeads, rope, (q, k, v) => {
+          // k [B, Hkv, 1, d] → [B, Hkv, d, 1] is a reshape (one position).
+          const chunks = cache.extended(i, tf.reshape(k, [bsz, cfg.numKvHeads, d, 1]) as T4, v);
+          lastK.push(chunks.kT[chunks.kT.length - 1]!);
+          lastV.push(chunks.v[chunks.v.length - 1]!);
+          return tf.reshape(cachedAttention(q, chunks.kT, chunks.v, bias), [bsz, cfg.numHeads * d]) as T2;
+        });
       });
       const logits = tf.matMul(this.finalNorm(x), this.inferenceHead()) as T2;
       return { logits, lastK, lastV, keyBias, nextPos: tf.add(cache.nextPos, 1) as T2 };
@@ -401,13 +400,6 @@ export class Transformer implements Policy, Decoder {
   selectRows(cache: KVCache, rows: number[]): void {
     if (!(cache instanceof TransformerKVCache)) throw new Error('selectRows: cache was not made by this model');
     cache.selectRows(rows);
-  }
-
-  generate(prompts: number[][], opts: SamplingOptions, extras?: SampleExtras): Promise<GenerateResult> {
-    return sample(this, prompts, opts, this.tokenizer, {
-      padTokenId: this.tokenizer?.padTokenId ?? this.config.padTokenId ?? 0,
-      ...extras,
-    });
   }
 
   parameterCount(): number {

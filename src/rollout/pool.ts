@@ -6,10 +6,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { Piscina } from 'piscina';
-import type { GenerateResult, SamplingOptions } from '../model/policy.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
-import { sample, validateSamplingOptions } from './sample.js';
-import type { PolicySpec, SamplingPolicy } from './spec.js';
+import { sample, validateSamplingOptions, type GenerateResult, type SamplingOptions } from './sample.js';
+import type { PolicySpec, SamplingPolicy } from '../model/policy_spec.js';
 import { allocateWeightBuffer, layoutOf, writeWeights, type WeightLayout } from './weights_sab.js';
 import type { WorkerInit, WorkerTask } from './worker.js';
 

@@ -2,9 +2,8 @@
 // refreshes its weights from the shared buffer when the version moved, and samples its share of the rows.
 import { workerData } from 'node:worker_threads';
 import { selectBackend } from '../backend/select.js';
-import type { GenerateResult, SamplingOptions } from '../model/policy.js';
-import { sample } from './sample.js';
-import { buildPolicyFromSpec, type BuiltPolicy, type PolicySpec } from './spec.js';
+import { sample, type GenerateResult, type SamplingOptions } from './sample.js';
+import { buildPolicyFromSpec, type BuiltPolicy, type PolicySpec } from '../model/policy_spec.js';
 import { loadWeightsInto, readVersion, type WeightLayout } from './weights_sab.js';
 
 export interface WorkerInit {

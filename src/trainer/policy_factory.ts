@@ -4,18 +4,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { TrainConfig } from '../config/schema.js';
 import { readGenerationConfig } from '../model/generation_config.js';
-import { loadPretrained, readModelConfig, savePretrained } from '../model/hf.js';
-import type { GenerateResult, Policy, SamplingOptions } from '../model/policy.js';
+import { readModelConfig, savePretrained } from '../model/hf.js';
+import type { Policy } from '../model/policy.js';
+import { loadPolicyDir, markCharTokenizer, type PolicySpec } from '../model/policy_spec.js';
 import { createTinyCharPolicy, type TinyCharOptions } from '../model/toy/tiny_char.js';
 import type { Transformer } from '../model/transformer.js';
 import { RolloutPool } from '../rollout/pool.js';
-import type { PolicySpec } from '../rollout/spec.js';
+import type { GenerateResult, SamplingOptions } from '../rollout/sample.js';
 import { CharTokenizer } from '../tokenizer/char.js';
-import { loadTokenizer } from '../tokenizer/load.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
-
-/** Marks a saved model directory whose tokenizer is the built-in character tokenizer. */
-const CHAR_MARKER = 'rl_char_tokenizer.json';
 
 export interface PolicyBundle {
   policy: Policy;
@@ -61,7 +58,7 @@ function bundleOf(model: Transformer, tokenizer: Tokenizer, description: string,
     generate: (prompts, n, opts) => pool.generate(prompts, n, opts),
     async save(dir) {
       await savePretrained(model, dir, { tokenizerDir: tokenizerDir ?? undefined });
-      if (tokenizer instanceof CharTokenizer) fs.writeFileSync(path.join(dir, CHAR_MARKER), JSON.stringify({ type: 'char' }) + '\n');
+      if (tokenizer instanceof CharTokenizer) markCharTokenizer(dir);
     },
     async weightsUpdated() {
       if (pool.size > 0) await pool.broadcast();
@@ -75,10 +72,8 @@ function bundleOf(model: Transformer, tokenizer: Tokenizer, description: string,
 
 /** Load a saved model directory (HF layout) with its tokenizer. */
 export async function loadModelDir(dir: string, opts: { workers?: number; spec?: PolicySpec } = {}): Promise<PolicyBundle> {
-  if (!fs.existsSync(path.join(dir, 'config.json'))) throw new Error(`model directory ${dir} has no config.json`);
-  const isChar = fs.existsSync(path.join(dir, CHAR_MARKER));
-  const tokenizer = isChar ? new CharTokenizer() : await loadTokenizer(dir);
-  const model = loadPretrained(dir, { tokenizer });
+  const { policy: model, tokenizer } = await loadPolicyDir(dir);
+  const isChar = tokenizer instanceof CharTokenizer;
   const spec: PolicySpec = opts.spec ?? { kind: 'hf', dir };
   return bundleOf(model, tokenizer, `${dir} (${paramCount(model)} parameters${isChar ? ', character tokenizer' : ''})`, isChar ? null : dir, spec, opts.workers ?? 0);
 }
@@ -105,9 +100,8 @@ export async function buildPolicy(cfg: TrainConfig, checkpointModelDir: string |
 }
 
 /** A saved model directory as a frozen policy (no rollout pool), with its tokenizer: character or Hugging Face. */
-export async function loadFrozenPolicy(dir: string): Promise<{ policy: Policy; tokenizer: Tokenizer }> {
-  const tokenizer = fs.existsSync(path.join(dir, CHAR_MARKER)) ? new CharTokenizer() : await loadTokenizer(dir);
-  return { policy: loadPretrained(dir, { tokenizer, trainable: false }), tokenizer };
+export async function loadFrozenPolicy(dir: string): Promise<{ policy: Transformer; tokenizer: Tokenizer }> {
+  return loadPolicyDir(dir, { trainable: false });
 }
 
 /** Frozen reference policy for KL terms: the policy as it was when RL began. */

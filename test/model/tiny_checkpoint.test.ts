@@ -8,6 +8,7 @@ import { selectBackend } from '../../src/backend/select.js';
 import { loadPretrained } from '../../src/model/hf.js';
 import { readSafetensors } from '../../src/model/safetensors.js';
 import { writeTinyQwen2Checkpoint } from '../../src/model/tiny_checkpoint.js';
+import { sample } from '../../src/rollout/sample.js';
 import { loadHfTokenizer } from '../../src/tokenizer/hf.js';
 
 let tmp: string;
@@ -60,13 +61,13 @@ describe('tiny Qwen2 checkpoint', () => {
     );
   });
 
-  it('generate() at temperature 0 equals argmax decoding without a cache, token for token', async () => {
+  it('sample() at temperature 0 equals argmax decoding without a cache, token for token', async () => {
     const dir = path.join(tmp, 'gen');
     writeTinyQwen2Checkpoint(dir, { seed: 5, std: 0.3, hiddenSize: 32, numLayers: 2 });
     const model = loadPretrained(dir);
     const prompts = [[10, 20, 30, 40], [50, 60]];
     const n = 12;
-    const res = await model.generate(prompts, { maxNewTokens: n, temperature: 0, topP: 1, topK: 0, stopTokenIds: [], seed: 0 });
+    const res = await sample(model, prompts, { maxNewTokens: n, temperature: 0, topP: 1, topK: 0, stopTokenIds: [], seed: 0 });
     for (let b = 0; b < prompts.length; b++) {
       const seq = prompts[b]!.slice();
       for (let i = 0; i < n; i++) {

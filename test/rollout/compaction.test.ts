@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/backend/select.js';
 import type { Decoder } from '../../src/model/decoder.js';
 import { loadPretrained } from '../../src/model/hf.js';
-import type { SamplingOptions } from '../../src/model/policy.js';
+import type { SamplingOptions } from '../../src/rollout/sample.js';
 import { writeTinyQwen2Checkpoint } from '../../src/model/tiny_checkpoint.js';
 import type { Transformer } from '../../src/model/transformer.js';
 import { sample } from '../../src/rollout/sample.js';
@@ -25,7 +25,7 @@ beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-compact-'));
   writeTinyQwen2Checkpoint(dir, { seed: 3, hiddenSize: 32, numLayers: 2, numHeads: 4, numKvHeads: 2, std: 0.5 });
   tok = await loadHfTokenizer(dir);
-  model = loadPretrained(dir, { tokenizer: tok, kvCacheChunk: 4 });
+  model = loadPretrained(dir, { kvCacheChunk: 4 });
 });
 afterAll(() => {
   model.dispose();

@@ -76,7 +76,7 @@ describe('rl logprobs', () => {
     const cands = ['print(1)<|end|>', 'print(2)<|end|>', 'pass<|end|>'];
     const userMsg = [{ role: 'user' as const, content: 'go' }];
     const prompt = tok.encode(tok.applyChatTemplate(userMsg, { addGenerationPrompt: true }));
-    const policy = createTabularPolicy({ vocabSize: tok.vocabSize, entries: [{ prompt, candidates: cands.map((c) => tok.encode(c)) }], initialLogits: [theta] }, tok);
+    const policy = createTabularPolicy({ vocabSize: tok.vocabSize, entries: [{ prompt, candidates: cands.map((c) => tok.encode(c)) }], initialLogits: [theta] });
     try {
       const res = await scoreCompletions(policy, tok, cands.map((completion) => ({ prompt: userMsg, completion })), { batchSize: 2 });
       const ref = policy.candidateLogProbs(0);

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/backend/select.js';
-import type { SamplingOptions } from '../../src/model/policy.js';
+import type { SamplingOptions } from '../../src/rollout/sample.js';
 import { createTabularPolicy, type TabularPolicyOptions } from '../../src/model/toy/tabular.js';
 import { createTinyCharPolicy, type TinyCharOptions } from '../../src/model/toy/tiny_char.js';
 import { createRolloutPool, type RolloutPool } from '../../src/rollout/pool.js';
@@ -37,7 +37,7 @@ beforeAll(async () => {
 });
 
 describe('rollout pool (tabular policy)', () => {
-  const policy = createTabularPolicy(options, tok);
+  const policy = createTabularPolicy(options);
   let workers: RolloutPool;
   let local: RolloutPool;
   beforeAll(() => {
@@ -118,7 +118,7 @@ describe('rollout pool (HF checkpoint directory)', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rl-pool-hf-'));
     writeTinyQwen2Checkpoint(dir, { seed: 8, hiddenSize: 32, numLayers: 1, numHeads: 4, numKvHeads: 2, std: 0.3 });
     const tokenizer = await loadHfTokenizer(dir);
-    const policy = loadPretrained(dir, { tokenizer });
+    const policy = loadPretrained(dir);
     const workers = createRolloutPool({ policy, spec: { kind: 'hf', dir }, tokenizer, size: 2 });
     const local = createRolloutPool({ policy, spec: { kind: 'hf', dir }, tokenizer, size: 0 });
     try {

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/backend/select.js';
 import { createTabularPolicy, type TabularPolicy } from '../../src/model/toy/tabular.js';
-import type { SamplingOptions } from '../../src/model/policy.js';
+import type { SamplingOptions } from '../../src/rollout/sample.js';
 import { sample } from '../../src/rollout/sample.js';
 import { CharTokenizer } from '../../src/tokenizer/char.js';
 import { greedyWithoutCache } from './greedy_reference.js';
@@ -25,7 +25,7 @@ const base: SamplingOptions = { maxNewTokens: 32, temperature: 1, topP: 1, topK:
 let policy: TabularPolicy;
 beforeAll(async () => {
   await selectBackend('wasm');
-  policy = createTabularPolicy({ vocabSize: tok.vocabSize, entries, initialLogits: theta }, tok);
+  policy = createTabularPolicy({ vocabSize: tok.vocabSize, entries, initialLogits: theta });
 });
 
 function softmax(row: number[]): number[] {
@@ -101,13 +101,12 @@ describe('sample() on the tabular policy', () => {
   });
 
   it('stop strings end a row once the decoded response contains them', async () => {
-    const fence = createTabularPolicy({ vocabSize: tok.vocabSize, entries: [entries[0]!], initialLogits: [[0, 0, 0, 10]] }, tok);
+    const fence = createTabularPolicy({ vocabSize: tok.vocabSize, entries: [entries[0]!], initialLogits: [[0, 0, 0, 10]] });
     const res = await sample(fence, [entries[0]!.prompt], { ...base, temperature: 0, stopStrings: ['```\n'] }, tok);
     expect(tok.decode(res.tokens[0]!)).toBe('```py\nx```\n');
     expect(res.finishReason).toEqual(['stop']);
-    // generate() passes the policy's tokenizer
-    const viaPolicy = await fence.generate([entries[0]!.prompt], { ...base, temperature: 0, stopStrings: ['py'] });
-    expect(tok.decode(viaPolicy.tokens[0]!)).toBe('```py');
+    const midLine = await sample(fence, [entries[0]!.prompt], { ...base, temperature: 0, stopStrings: ['py'] }, tok);
+    expect(tok.decode(midLine.tokens[0]!)).toBe('```py');
     await expect(sample(fence, [entries[0]!.prompt], { ...base, stopStrings: ['x'] })).rejects.toThrow(/needs a tokenizer/);
     fence.dispose();
   });

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/backend/select.js';
 import { loadPretrained } from '../../src/model/hf.js';
-import type { SamplingOptions } from '../../src/model/policy.js';
+import type { SamplingOptions } from '../../src/rollout/sample.js';
 import { writeTinyQwen2Checkpoint } from '../../src/model/tiny_checkpoint.js';
 import { createTinyCharPolicy } from '../../src/model/toy/tiny_char.js';
 import type { Transformer } from '../../src/model/transformer.js';
@@ -25,7 +25,7 @@ beforeAll(async () => {
   // std 0.5: peaky, input-dependent distributions, so greedy paths are not degenerate.
   writeTinyQwen2Checkpoint(dir, { seed: 3, hiddenSize: 32, numLayers: 2, numHeads: 4, numKvHeads: 2, std: 0.5 });
   tok = await loadHfTokenizer(dir);
-  model = loadPretrained(dir, { tokenizer: tok });
+  model = loadPretrained(dir);
 });
 afterAll(() => {
   model.dispose();
@@ -105,7 +105,7 @@ describe('tiny char policy', () => {
     const { policy, tokenizer } = createTinyCharPolicy({ seed: 9, hiddenSize: 32, numLayers: 2, initStd: 0.3 });
     try {
       const prompts = ['<|user|>sum<|end|><|assistant|>', '<|user|>write hello world<|end|><|assistant|>'].map((t) => tokenizer.encode(t));
-      const res = await policy.generate(prompts, { ...base, temperature: 0, maxNewTokens: 12, stopTokenIds: [tokenizer.eosTokenId] });
+      const res = await sample(policy, prompts, { ...base, temperature: 0, maxNewTokens: 12, stopTokenIds: [tokenizer.eosTokenId] }, tokenizer);
       prompts.forEach((p, b) => expect(res.tokens[b]).toEqual(greedyWithoutCache(policy, p, 12, [tokenizer.eosTokenId])));
       expect(policy.vocabSize).toBe(tokenizer.vocabSize);
     } finally {

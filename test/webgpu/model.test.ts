@@ -6,6 +6,7 @@ import { definedOps, referenceImpl, registerBackendImpl, unregisterBackendImpl }
 import { makeConfig } from '../../src/model/config.js';
 import { randomInternalWeights } from '../../src/model/init.js';
 import { Transformer } from '../../src/model/transformer.js';
+import { sample } from '../../src/rollout/sample.js';
 import { AdamW, trainableByName } from '../../src/trainer/optimizer.js';
 import { closeness, haveWebgpu, useBackend } from './harness.js';
 
@@ -97,7 +98,7 @@ async function trainingStep(model: Transformer): Promise<StepResult> {
 }
 
 async function greedy(model: Transformer): Promise<number[][]> {
-  const r = await model.generate([[5, 9, 17], [11, 4, 60, 23, 7]], { maxNewTokens: 6, temperature: 0, topP: 1, topK: 0, stopTokenIds: [], seed: 1 });
+  const r = await sample(model, [[5, 9, 17], [11, 4, 60, 23, 7]], { maxNewTokens: 6, temperature: 0, topP: 1, topK: 0, stopTokenIds: [], seed: 1 });
   return r.tokens;
 }
 

@@ -1,12 +1,10 @@
 // A tabular toy policy: for each known prompt, a categorical over a fixed list of candidate responses with one
 // trainable logit per (prompt, candidate). At token level it is the trie conditional over the candidates that
 // agree with the response so far, so a whole candidate's summed token log-probs equal log softmax(theta)[c].
-// It implements Policy (differentiable scoring) and Decoder (so the real sampler and rollout pool drive it).
+// It implements Policy (differentiable scoring) and Decoder (so the real sampler and its worker pool drive it).
 import * as tf from '@tensorflow/tfjs';
 import type { Decoder, KVCache } from '../decoder.js';
-import type { GenerateResult, Policy, SamplingOptions, ScoreArgs } from '../policy.js';
-import type { Tokenizer } from '../../tokenizer/tokenizer.js';
-import { sample } from '../../rollout/sample.js';
+import type { Policy, ScoreArgs } from '../policy.js';
 
 export interface TabularEntry {
   prompt: number[];
@@ -52,10 +50,7 @@ export class TabularPolicy implements Policy, Decoder {
   readonly trainableVariables: tf.Variable[];
   private readonly byPrompt = new Map<string, number>();
 
-  constructor(
-    readonly options: TabularPolicyOptions,
-    private readonly tokenizer?: Tokenizer,
-  ) {
+  constructor(readonly options: TabularPolicyOptions) {
     const { vocabSize, entries } = options;
     if (!Number.isInteger(vocabSize) || vocabSize < 2) throw new Error(`tabular policy: vocabSize must be an integer >= 2, got ${vocabSize}`);
     if (entries.length === 0) throw new Error('tabular policy: entries is empty');
@@ -316,10 +311,6 @@ export class TabularPolicy implements Policy, Decoder {
     });
   }
 
-  generate(prompts: number[][], opts: SamplingOptions): Promise<GenerateResult> {
-    return sample(this, prompts, opts, this.tokenizer);
-  }
-
   namedWeights(): Map<string, tf.Tensor> {
     return new Map([[TABULAR_WEIGHT_NAME, this.logits]]);
   }
@@ -329,6 +320,6 @@ export class TabularPolicy implements Policy, Decoder {
   }
 }
 
-export function createTabularPolicy(options: TabularPolicyOptions, tokenizer?: Tokenizer): TabularPolicy {
-  return new TabularPolicy(options, tokenizer);
+export function createTabularPolicy(options: TabularPolicyOptions): TabularPolicy {
+  return new TabularPolicy(options);
 }

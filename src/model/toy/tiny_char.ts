@@ -42,11 +42,11 @@ export function tinyCharConfig(opts: Omit<TinyCharOptions, 'seed'> = {}): ModelC
   });
 }
 
-/** A seeded random tiny char-level transformer and its tokenizer (generate() knows the tokenizer). */
+/** A seeded random tiny char-level transformer and its tokenizer. */
 export function createTinyCharPolicy(opts: TinyCharOptions): TinyCharPolicy {
   if (!Number.isSafeInteger(opts.seed)) throw new Error(`createTinyCharPolicy: seed must be an integer, got ${opts.seed}`);
   const tokenizer = new CharTokenizer();
   const config = tinyCharConfig(opts);
-  const policy = createTransformer(config, { seed: opts.seed, std: opts.initStd, tokenizer });
+  const policy = createTransformer(config, { seed: opts.seed, std: opts.initStd });
   return { policy, tokenizer, config };
 }
