@@ -1,7 +1,7 @@
 // report.html: one self-contained page (inline CSS and SVG, no script, no network) with tables and plots.
 import { colorFor } from './colors.js';
 import { escapeXml } from './svg.js';
-import type { GroupReport } from './report.js';
+import type { GroupReport } from './group_report.js';
 import { configTable, DEFINITIONS, describePlan, paperTable, runTable, type Table } from './tables.js';
 
 const CSS = `

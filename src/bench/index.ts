@@ -13,11 +13,11 @@ export {
   readSweepRecord,
   runDir,
   writeReport,
-  type GroupReport,
   type Report,
   type ReportOptions,
   type SweepRecord,
 } from './report.js';
+export type { GroupReport } from './group_report.js';
 export {
   RUN_PLAN_FILE,
   TRAIN_LOG,

@@ -1,5 +1,5 @@
 // report.md: the Table 7-shaped tables per group, the plots as image links, and the per-run appendix.
-import type { GroupReport } from './report.js';
+import type { GroupReport } from './group_report.js';
 import { configTable, DEFINITIONS, describePlan, paperTable, runTable, type Table } from './tables.js';
 
 function cell(s: string): string {

@@ -4,7 +4,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { renderHtml } from './html.js';
 import { renderMarkdown } from './markdown.js';
-import { groupPlots, type RenderedPlot } from './plots.js';
+import type { GroupReport } from './group_report.js';
+import { groupPlots } from './plots.js';
 import { loadRun, type RunData } from './runs.js';
 import type { GroupPlan } from './sweep.js';
 import { summarizeConfigs, summarizeRun, type ConfigSummary, type RunSummary } from './summary.js';
@@ -15,13 +16,6 @@ export const SWEEP_FILE = 'sweep.json';
 export interface SweepRecord {
   version: 1;
   groups: GroupPlan[];
-}
-
-export interface GroupReport {
-  plan: GroupPlan;
-  runs: RunSummary[];
-  configurations: ConfigSummary[];
-  plots: RenderedPlot[];
 }
 
 export interface Report {

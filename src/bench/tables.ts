@@ -1,6 +1,6 @@
 // The report's tables as cells of text, rendered to Markdown and to HTML from the same cells.
 import { DIGITS, fmtNumber, fmtStat, fmtStep, MISSING } from './format.js';
-import type { GroupReport } from './report.js';
+import type { GroupReport } from './group_report.js';
 
 export interface Table {
   header: string[];
