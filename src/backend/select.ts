@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { installedAddon, tfPaths } from './tensorflow_paths.js';
-import { quietTensorflowEnv } from './tensorflow_quiet.js';
+import { quietTensorflowEnv, withStderrSilenced } from './tensorflow_quiet.js';
 import { installWasmKernelFixes } from '../../kernels/wasm/index.js';
 
 export const BACKEND_NAMES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
@@ -42,7 +42,7 @@ async function probeTensorflow(): Promise<Probe> {
     }
     try {
       quietTensorflowEnv();
-      await import(paths.pkg); // registers the 'tensorflow' backend
+      await withStderrSilenced(paths.quietAddon, () => import(paths.pkg)); // registers the 'tensorflow' backend
       const binding = (tf.findBackend('tensorflow') as unknown as { binding?: { TF_Version?: string } } | undefined)?.binding;
       const version = binding?.TF_Version ?? 'unknown';
       return { ok: true, detail: { package: paths.pkg, tfVersion: version, summary: `${paths.pkg} on TensorFlow ${version}` } };

@@ -36,6 +36,8 @@ export interface TfPaths {
   build: string;
   /** The built addon, kept here so a fresh `npm ci` is re-set up in seconds. */
   addon: string;
+  /** Our own small addon that silences stderr while libtensorflow loads (src/backend/native). */
+  quietAddon: string;
   /** What was built against what: the setup is skipped when it still matches. */
   stamp: string;
   /** The installed tfjs-node(-gpu) package folder. */
@@ -51,6 +53,7 @@ export function tfPaths(variant: TfVariant, root = rlRoot()): TfPaths {
     py: path.join(home, 'py'),
     build: path.join(home, 'build'),
     addon: path.join(home, 'tfjs_binding.node'),
+    quietAddon: path.join(home, 'quiet_stderr.node'),
     stamp: path.join(home, 'stamp.json'),
     pkgDir: path.join(root, 'node_modules', ...pkg.split('/')),
   };

@@ -186,6 +186,19 @@ function buildAddon(p: TfPaths, nodeGyp: string, nodeDir: string, log: (s: strin
   copyFileSync(built, p.addon);
 }
 
+/** Our stderr-silencing addon (src/backend/native), built with the same node-gyp and headers: seconds. */
+function buildQuietAddon(p: TfPaths, root: string, nodeGyp: string, nodeDir: string, log: (s: string) => void): void {
+  const dir = path.join(p.home, 'quiet_build');
+  rmSync(dir, { recursive: true, force: true });
+  cpSync(path.join(root, 'src', 'backend', 'native'), dir, { recursive: true });
+  log('node-gyp build of the start-up quieting addon (src/backend/native)');
+  const r = run(process.execPath, [nodeGyp, 'rebuild', `--nodedir=${nodeDir}`], { cwd: dir });
+  const built = path.join(dir, 'build', 'Release', 'quiet_stderr.node');
+  if (!r.ok || !existsSync(built)) throw new Error(`node-gyp failed to build src/backend/native/quiet_stderr.c\n${tail(r.out, 25)}`);
+  copyFileSync(built, p.quietAddon);
+  rmSync(dir, { recursive: true, force: true });
+}
+
 /** The addon where node-pre-gyp finds it, and the exact .so.2 names it asks for under its rpath ($ORIGIN/../../deps/lib). */
 function installAddon(p: TfPaths): void {
   const dest = installedAddon(p);
@@ -244,6 +257,11 @@ export function setupTensorflow(opts: TensorflowSetupOptions): TensorflowSetupRe
     did.push('build');
   } else {
     npmInstall(p, root, log);
+  }
+  if (!existsSync(p.quietAddon) || did.includes('build')) {
+    const { nodeGyp, nodeDir } = checkPrerequisites(python);
+    buildQuietAddon(p, root, nodeGyp, nodeDir, log);
+    did.push('quiet');
   }
   installAddon(p);
   const v = verifyTensorflow(p);

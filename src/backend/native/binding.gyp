@@ -1,0 +1,5 @@
+{
+  "targets": [
+    { "target_name": "quiet_stderr", "sources": ["quiet_stderr.c"] }
+  ]
+}
