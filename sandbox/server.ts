@@ -81,6 +81,29 @@ function readBody(req: IncomingMessage, limit: number): Promise<string> {
   });
 }
 
+/** How much of a refused body is read and dropped, and for how long, before the connection is cut. */
+const DROP_MAX_BYTES = 256 << 20;
+const DROP_MAX_MS = 10_000;
+
+/**
+ * After a 413 the rest of the body is read and dropped. Closing with unread bytes makes the kernel reset the
+ * connection, and the reset can destroy the 413 before the client reads it (seen under load). A client that
+ * keeps sending past DROP_MAX_BYTES or DROP_MAX_MS is cut off.
+ */
+function dropRestOfBody(req: IncomingMessage): void {
+  let dropped = 0;
+  const cut = () => req.socket.destroy();
+  const timer = setTimeout(cut, DROP_MAX_MS);
+  req.on('data', (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > DROP_MAX_BYTES) cut();
+  });
+  const done = () => clearTimeout(timer);
+  req.once('end', done);
+  req.once('close', done);
+  req.resume();
+}
+
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   if (res.headersSent || res.destroyed) return; // the client went away: nothing to answer
   const text = JSON.stringify(body);
@@ -141,9 +164,8 @@ export function createSandboxHandler(provider: SandboxProvider, opts: SandboxSer
       }
     } catch (err) {
       if (err instanceof HttpError) {
-        // After a 401/413/503 the rest of the body is not read: close the connection rather than drain it.
-        if (err.status === 413) res.setHeader('connection', 'close');
         send(res, err.status, { detail: err.detail ?? err.message, error: err.message });
+        if (err.status === 413) dropRestOfBody(req);
       } else if (err instanceof SandboxValidationError) {
         send(res, 422, { detail: fastApiDetail(err), error: err.message });
       } else if (err instanceof SandboxRequestError) {

@@ -61,7 +61,10 @@ function bigPost(url: string, total: number, declare: boolean): Promise<{ status
     const sock = connect(Number(port), '127.0.0.1');
     let answer = '';
     sock.on('data', (d) => (answer += d));
-    sock.on('error', () => {}); // EPIPE / ECONNRESET once the server has answered and closed
+    sock.on('error', () => {}); // EPIPE / ECONNRESET if the server cut the connection
+    // As most HTTP clients do, the answer is read only once the whole body is sent: a server that closes with
+    // unread bytes resets the connection, and the reset discards the 413 before it is read.
+    sock.pause();
     sock.on('close', () => {
       const m = /^HTTP\/1\.1 (\d{3})[^]*?\r\n\r\n([^]*)$/.exec(answer);
       if (!m) return resolve({ error: `no HTTP answer (${JSON.stringify(answer.slice(0, 200))})` });
@@ -84,6 +87,7 @@ function bigPost(url: string, total: number, declare: boolean): Promise<{ status
       if (sock.destroyed) return;
       if (declare) sock.end();
       else sock.end('0\r\n\r\n');
+      sock.resume();
     };
     pump();
   });
