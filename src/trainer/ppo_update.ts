@@ -91,13 +91,8 @@ export async function ppoUpdate(policy: TrainablePolicy, optimizer: Pick<AdamW, 
   return m;
 }
 
-interface MicroBatchTensors {
-  ids: tf.Tensor2D;
-  attentionMask: tf.Tensor2D;
-  responseMask: tf.Tensor2D;
-  oldLogProb: tf.Tensor2D;
-  refLogProb: tf.Tensor2D | null;
-  advantages: tf.Tensor2D;
+/** The rows of one micro-batch (the batch's tensors, cut to its rows and its longest response). */
+interface MicroBatchTensors extends Pick<PpoBatch, 'ids' | 'attentionMask' | 'responseMask' | 'oldLogProb' | 'refLogProb' | 'advantages'> {
   /** Response columns of this micro-batch (its longest response). */
   T: number;
   /** seq-mean-token-sum-norm divisor: the whole batch's response width, whatever this micro-batch was cut to. */
