@@ -35,3 +35,4 @@ export { FixedKlController, AdaptiveKlController, type KlController } from './kl
 export { entropyFromLogits } from './entropy.js';
 export { passAtK, meanPassAtK, passAtKFromScores, meanAtN, bestAtN } from './pass_at_k.js';
 export { layoutGroups, groupMatrices, type GroupLayout, type GroupMatrices } from './groups.js';
+export { stopGradient } from './stop_gradient.js';

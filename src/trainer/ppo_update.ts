@@ -1,7 +1,7 @@
 // The PPO update of one step: for each epoch, the rows shuffled into mini-batches; each mini-batch one optimizer
 // step, its gradient accumulated over micro-batches (policy loss − entropy bonus + KL loss).
 import * as tf from '@tensorflow/tfjs';
-import { aggLoss, klPenalty, type PolicyLoss } from '../algos/index.js';
+import { aggLoss, klPenalty, stopGradient, type PolicyLoss } from '../algos/index.js';
 import type { TrainConfig } from '../config/schema.js';
 import type { Policy } from '../model/policy.js';
 import { makeRng, shuffleInPlace } from '../data/rng.js';
@@ -20,7 +20,12 @@ export interface PpoBatch {
   attentionMask: tf.Tensor2D;
   /** [B, T] */
   responseMask: tf.Tensor2D;
-  oldLogProb: tf.Tensor2D;
+  /**
+   * null when the update is on-policy (one epoch, one mini-batch: the weights that sampled are the ones being
+   * differentiated): the current log-probs, detached, are the old ones, as in TRL and verl's actor, and the
+   * trainer skips the separate old-log-prob pass. The ratio is then exactly 1.
+   */
+  oldLogProb: tf.Tensor2D | null;
   refLogProb: tf.Tensor2D | null;
   advantages: tf.Tensor2D;
   /** Response tokens of each row: a micro-batch is cut to its longest. */
@@ -69,7 +74,7 @@ export async function ppoUpdate(policy: TrainablePolicy, optimizer: Pick<AdamW, 
           ids: microRows(batch.ids, mb, P),
           attentionMask: microRows(batch.attentionMask, mb, P),
           responseMask: microRows(batch.responseMask, mb, 0),
-          oldLogProb: microRows(batch.oldLogProb, mb, 0),
+          oldLogProb: batch.oldLogProb ? microRows(batch.oldLogProb, mb, 0) : null,
           refLogProb: batch.refLogProb ? microRows(batch.refLogProb, mb, 0) : null,
           advantages: microRows(batch.advantages, mb, 0),
           T: mb.responseWidth,
@@ -125,7 +130,7 @@ async function microBatchGrads(
       withEntropy: true,
     });
     const pl = policyLoss({
-      oldLogProb: mb.oldLogProb,
+      oldLogProb: mb.oldLogProb ?? stopGradient(out.logProbs),
       logProb: out.logProbs,
       advantages: mb.advantages,
       responseMask: mb.responseMask,
@@ -157,7 +162,8 @@ async function microBatchGrads(
   }, vars);
   const metrics: Metrics = {};
   for (const [k, t] of Object.entries(kept)) metrics[k] = (await t.data())[0]!;
-  tf.dispose([value, ...Object.values(kept), mb.ids, mb.attentionMask, mb.responseMask, mb.oldLogProb, mb.advantages]);
+  tf.dispose([value, ...Object.values(kept), mb.ids, mb.attentionMask, mb.responseMask, mb.advantages]);
+  mb.oldLogProb?.dispose();
   if (mb.refLogProb) mb.refLogProb.dispose();
   return { grads: vars.map((v) => grads[v.name]!), metrics };
 }

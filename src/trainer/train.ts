@@ -237,7 +237,12 @@ async function trainStep(step: number, c: StepContext): Promise<Metrics> {
   const limits = { maxRows: cfg.actor.micro_batch_size, maxTokens: c.maxTokens };
 
   // 5. Old log-probs (no grad) and reference log-probs: rows grouped by length (the grouping changes no log-prob).
-  const oldLogProb = await time('old_log_prob', () => scoreByLength(policy, batch, keptLengths, limits, temperature));
+  // On-policy (one epoch, one mini-batch, no KL in the reward) the update's own log-probs, detached, are the old
+  // ones: the pass is skipped (TRL does the same; the ratio is 1 either way).
+  const miniBatchRows = cfg.actor.ppo_mini_batch_size * cfg.rollout.n;
+  const onPolicy = cfg.actor.ppo_epochs === 1 && keep.length <= miniBatchRows && !cfg.algorithm.use_kl_in_reward;
+  const oldLogProb = onPolicy ? null : await time('old_log_prob', () => scoreByLength(policy, batch, keptLengths, limits, temperature));
+  if (onPolicy) timing['timing_s/old_log_prob'] = 0;
   const refLogProb = c.ref ? await time('ref', () => scoreByLength(c.ref!, batch, keptLengths, limits, temperature)) : null;
 
   // 6. Advantages (and the token-level rewards they came from).
@@ -263,7 +268,7 @@ async function trainStep(step: number, c: StepContext): Promise<Metrics> {
     }, {
       actor: cfg.actor,
       policyLoss: c.policyLoss,
-      miniBatchRows: cfg.actor.ppo_mini_batch_size * cfg.rollout.n,
+      miniBatchRows,
       maxTokens: c.maxTokens,
       temperature,
       lr: learningRate(step, cfg.actor.optim, cfg.trainer.total_steps),
@@ -275,7 +280,8 @@ async function trainStep(step: number, c: StepContext): Promise<Metrics> {
   await bundle.weightsUpdated();
 
   // 8. The step's tensors freed; throughput.
-  tf.dispose([oldLogProb, adv.advantages, adv.returns, adv.tokenLevelRewards, responseMask, scoresT]);
+  tf.dispose([adv.advantages, adv.returns, adv.tokenLevelRewards, responseMask, scoresT]);
+  oldLogProb?.dispose();
   refLogProb?.dispose();
   disposeBatch(batch);
   timing['timing_s/step'] = (Date.now() - tStep) / 1000;
@@ -366,14 +372,14 @@ function rolloutMetrics(step: number, r: Collected, cfg: TrainConfig): Metrics {
  */
 async function advantagesOf(
   c: StepContext,
-  x: { scoresT: tf.Tensor2D; oldLogProb: tf.Tensor2D; refLogProb: tf.Tensor2D | null; responseMask: tf.Tensor2D; index: number[] },
+  x: { scoresT: tf.Tensor2D; oldLogProb: tf.Tensor2D | null; refLogProb: tf.Tensor2D | null; responseMask: tf.Tensor2D; index: number[] },
 ): Promise<{ advantages: tf.Tensor2D; returns: tf.Tensor2D; tokenLevelRewards: tf.Tensor2D; klMetrics: Metrics }> {
   const alg = c.cfg.algorithm;
   const maskFacts = await readMaskFacts(x.responseMask);
   const out = tf.tidy(() => {
     let rewards: tf.Tensor2D = x.scoresT;
     const kl: tf.Scalar[] = [];
-    if (alg.use_kl_in_reward && x.refLogProb) {
+    if (alg.use_kl_in_reward && x.refLogProb && x.oldLogProb) {
       const klMat = klPenalty(x.oldLogProb, x.refLogProb, alg.kl_penalty) as tf.Tensor2D;
       const r = applyKlInRewardTensors(x.scoresT, klMat, x.responseMask, alg.kl_coef);
       rewards = r.tokenLevelRewards;

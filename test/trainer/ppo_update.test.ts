@@ -159,6 +159,37 @@ describe('ppoUpdate: micro-batching does not change the update', () => {
   });
 });
 
+describe('ppoUpdate on-policy (oldLogProb null: the detached current log-probs are the old ones)', () => {
+  it('gives the update and metrics of passing the same weights\' log-probs explicitly, with micro-batches', async () => {
+    const V = 4;
+    const r = makeRng(5);
+    const table = Array.from({ length: V }, () => Array.from({ length: V }, () => (r() - 0.5) * 2));
+    const rows: Rows = {
+      prompts: [[1], [2, 3], [0], [3, 1, 2]],
+      responses: [[2, 1, 3], [0], [1, 1], [3, 2, 2, 0]],
+      advantages: [1.5, -0.5, 0.25, -1],
+    };
+    const runs: { w: Float32Array; m: Record<string, number> }[] = [];
+    for (const onPolicy of [false, true]) {
+      const policy = bigramPolicy(table);
+      const batch = makeBatch(policy, rows, true);
+      if (onPolicy) {
+        batch.oldLogProb!.dispose();
+        batch.oldLogProb = null;
+      }
+      const a = actor({ micro_batch_size: 2, entropy_coeff: 0.01, use_kl_loss: true, kl_loss_coef: 0.1 });
+      const m = await ppoUpdate(policy, sgd(policy), batch, options(a, { lr: 0.5 }));
+      runs.push({ w: policy.table.dataSync() as Float32Array, m });
+    }
+    const [explicit, onPolicy] = runs;
+    explicit!.w.forEach((x, i) => expect(Math.abs(x - onPolicy!.w[i]!)).toBeLessThan(1e-6));
+    expect(Math.abs(onPolicy!.w[0]! - table[0]![0]!) + Math.abs(onPolicy!.w[5]! - table[1]![1]!)).toBeGreaterThan(1e-4);
+    for (const [k, v] of Object.entries(explicit!.m)) expect(Math.abs(onPolicy!.m[k]! - v), k).toBeLessThanOrEqual(1e-6);
+    expect(onPolicy!.m['actor/ppo_kl']).toBe(0);
+    expect(onPolicy!.m['actor/pg_clipfrac']).toBe(0);
+  });
+});
+
 describe('the trainer looks actor.policy_loss up in the registry', () => {
   it('a loss registered by name (here: vanilla with a marked clip fraction) is the one the step uses', async () => {
     let calls = 0;
