@@ -62,3 +62,24 @@ export function readMetrics(runDir: string): Record<string, number>[] {
 export function deterministicPart(m: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(m).filter(([k]) => !k.startsWith('timing_s/') && k !== 'perf/throughput'));
 }
+
+/**
+ * `rl ARGS` in the background with everything it prints collected: `until` resolves once a fragment shows (or a
+ * condition holds) and rejects if the run ends first; `closed` resolves with the exit code.
+ */
+export function rlWatched(args: string[]) {
+  const child = rlAsync(args);
+  const log = { text: '' };
+  let ended = false;
+  child.stdout.on('data', (d: Buffer) => (log.text += d));
+  child.stderr.on('data', (d: Buffer) => (log.text += d));
+  const closed = new Promise<number | null>((resolve) => child.once('close', (code) => ((ended = true), resolve(code))));
+  const until = async (what: string | (() => boolean), label = String(what)): Promise<void> => {
+    const holds = typeof what === 'string' ? () => log.text.includes(what) : what;
+    while (!holds()) {
+      if (ended) throw new Error(`run ended before ${label}:\n${log.text}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+  return { child, log, closed, until, ended: () => ended };
+}

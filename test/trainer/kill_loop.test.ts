@@ -3,10 +3,10 @@
 // resumed with --resume each time. Every restart must start from an intact checkpoint (or afresh before the
 // first), and the run, once let finish, must end with the metrics of an uninterrupted run.
 import { describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { deterministicPart, readMetrics, RL, rlAwait, ROOT, tmpDir } from './helpers.js';
+import { makeRng } from '../../src/data/rng.js';
+import { deterministicPart, readMetrics, rlAwait, rlWatched, tmpDir } from './helpers.js';
 
 const KILLS = 20;
 const STEPS = 12;
@@ -19,40 +19,15 @@ const ARGS = [
   'trainer.save_freq=1', 'trainer.progress=lines', 'trainer.seed=5',
 ];
 
-function mulberry32(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function start(out: string, resume: boolean) {
-  const child = spawn(process.execPath, [RL, ...ARGS, '--out', out, ...(resume ? ['--resume'] : [])], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  const log = { text: '' };
-  child.stdout.on('data', (d: Buffer) => (log.text += d));
-  child.stderr.on('data', (d: Buffer) => (log.text += d));
-  const closed = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
-  return { child, log, closed };
-}
-
-async function until(cond: () => boolean, what: string, ended: () => boolean, log: { text: string }): Promise<void> {
-  while (!cond()) {
-    if (ended()) throw new Error(`the run ended before ${what}:\n${log.text}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 const interruptedSaves = (out: string) => {
   const root = path.join(out, 'checkpoints');
   return fs.existsSync(root) ? fs.readdirSync(root).filter((d) => d.startsWith('.tmp_')) : [];
 };
 
 /** SIGKILL the run the moment a save's temp folder appears in checkpoints/ (the write is under way). */
-async function killAtNextSave(out: string, run: ReturnType<typeof start>, ended: () => boolean): Promise<void> {
+async function killAtNextSave(out: string, run: ReturnType<typeof rlWatched>): Promise<void> {
   const root = path.join(out, 'checkpoints');
-  await until(() => fs.existsSync(root), 'a first checkpoint', ended, run.log);
+  await run.until(() => fs.existsSync(root), 'a first checkpoint');
   await new Promise<void>((resolve, reject) => {
     const watcher = fs.watch(root, (_event, name) => {
       if (!name?.startsWith('.tmp_')) return;
@@ -76,24 +51,22 @@ describe('kill -9 at random points, 20 times in a row', () => {
     const stepTimes = readMetrics(full).flatMap((m) => (typeof m['timing_s/step'] === 'number' ? [m['timing_s/step']] : [])).sort((a, b) => a - b);
     const medianStepMs = 1000 * stepTimes[Math.floor(stepTimes.length / 2)]!;
 
-    const rand = mulberry32(14);
+    const rand = makeRng(14);
     const out = tmpDir('rl-kill-');
     const where: string[] = [];
     for (let k = 0; k < KILLS; k++) {
-      const run = start(out, k > 0);
-      let ended = false;
-      void run.closed.then(() => (ended = true));
+      const run = rlWatched([...ARGS, '--out', out, ...(k > 0 ? ['--resume'] : [])]);
       const kind = k % 5 === 4 ? 'checkpoint write' : k % 5 === 3 ? 'start-up' : 'training';
       if (kind === 'checkpoint write') {
-        await killAtNextSave(out, run, () => ended);
+        await killAtNextSave(out, run);
       } else if (kind === 'start-up') {
         await new Promise((r) => setTimeout(r, rand() * 2500));
       } else {
-        await until(() => run.log.text.includes('sandbox: '), 'training began', () => ended, run.log);
+        await run.until('sandbox: ');
         await new Promise((r) => setTimeout(r, rand() * 1.2 * medianStepMs));
       }
       if (kind !== 'checkpoint write') {
-        expect(ended, `the run finished before kill ${k + 1}; the schedule must leave it work`).toBe(false);
+        expect(run.ended(), `the run finished before kill ${k + 1}; the schedule must leave it work`).toBe(false);
         run.child.kill('SIGKILL');
       }
       expect(await run.closed).toBeNull();
@@ -105,7 +78,7 @@ describe('kill -9 at random points, 20 times in a row', () => {
     }
     console.log(`kill -9 loop (step ≈ ${medianStepMs.toFixed(0)} ms):\n  ${where.join('\n  ')}`);
 
-    const last = start(out, true);
+    const last = rlWatched([...ARGS, '--out', out, '--resume']);
     const code = await last.closed;
     expect(code, last.log.text).toBe(0);
     expect(interruptedSaves(out), 'temp folders of interrupted saves are cleared').toEqual([]);

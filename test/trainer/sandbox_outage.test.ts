@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { deterministicPart, readMetrics, RL, rlAsync, rlAwait, ROOT, tmpDir } from './helpers.js';
+import { deterministicPart, readMetrics, RL, rlAwait, rlWatched, ROOT, tmpDir } from './helpers.js';
 
 const T = { timeoutMs: 240_000 };
 
@@ -55,22 +55,6 @@ afterAll(async () => {
   for (const s of servers) await killHard(s);
 });
 
-/** Collects everything the run prints; `until` resolves once a fragment shows, and rejects if the run ends first. */
-function watch(child: ChildProcess) {
-  const log = { text: '' };
-  let ended = false;
-  child.stdout!.on('data', (d: Buffer) => (log.text += d));
-  child.stderr!.on('data', (d: Buffer) => (log.text += d));
-  const closed = new Promise<number | null>((resolve) => child.once('close', (code) => ((ended = true), resolve(code))));
-  const until = async (fragment: string): Promise<void> => {
-    while (!log.text.includes(fragment)) {
-      if (ended) throw new Error(`run ended before "${fragment}":\n${log.text}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
-  return { log, closed, until };
-}
-
 function runArgs(port: number, out: string, extra: string[] = []): string[] {
   // A brief SFT warm-start makes ~15 of 16 responses hold a code fence, so every step sends work to the sandbox.
   return [
@@ -112,7 +96,7 @@ describe('rl train through a sandbox outage (remote sandbox killed mid-run)', ()
     expect(reference.filter((m) => 'reward/no_code_ratio' in m).every((m) => m['reward/no_code_ratio']! < 0.5)).toBe(true);
 
     const out = tmpDir('rl-outage-');
-    const { log, closed, until } = watch(rlAsync([...runArgs(port, out), 'sandbox.retry_for_s=90']));
+    const { log, closed, until } = rlWatched([...runArgs(port, out), 'sandbox.retry_for_s=90']);
     await until('step 1/4');
     await killHard(server);
     await until('sandbox (remote) failed'); // step 2's judging met the dead server and is retrying
@@ -130,7 +114,7 @@ describe('rl train through a sandbox outage (remote sandbox killed mid-run)', ()
     const port = await freePort();
     const server = await startServer(port);
     const out = tmpDir('rl-outage-stop-');
-    const { log, closed, until } = watch(rlAsync([...runArgs(port, out), 'sandbox.retry_for_s=3']));
+    const { log, closed, until } = rlWatched([...runArgs(port, out), 'sandbox.retry_for_s=3']);
     await until('checkpoint: step 1');
     await killHard(server);
     const code = await closed;
