@@ -240,6 +240,9 @@ export function setupTensorflow(opts: TensorflowSetupOptions): TensorflowSetupRe
   const python = opts.python ?? process.env.RL_PYTHON ?? 'python3';
   const did: string[] = [];
   mkdirSync(p.home, { recursive: true });
+  // Checked once, and only when something has to be built.
+  let checked: ReturnType<typeof checkPrerequisites> | undefined;
+  const prerequisites = () => (checked ??= checkPrerequisites(python));
 
   const stamp = opts.force ? null : readStamp(p);
   const current: Omit<Stamp, 'tfVersion'> = { tfjsNode: TFJS_NODE_VERSION, napi: NAPI_BUILD_VERSION, node: process.versions.node };
@@ -247,7 +250,7 @@ export function setupTensorflow(opts: TensorflowSetupOptions): TensorflowSetupRe
   const upToDate = !!stamp && stamp.tfVersion === tfVersion && stamp.tfjsNode === current.tfjsNode &&
     stamp.napi === current.napi && existsSync(p.addon);
   if (!upToDate) {
-    const { nodeGyp, nodeDir } = checkPrerequisites(python);
+    const { nodeGyp, nodeDir } = prerequisites();
     if (!tfVersion?.startsWith(TF_ACCEPTED.prefix) || opts.force) {
       tfVersion = pipInstall(p, variant, python, opts.pipArgs, log);
       did.push('pip');
@@ -259,7 +262,7 @@ export function setupTensorflow(opts: TensorflowSetupOptions): TensorflowSetupRe
     npmInstall(p, root, log);
   }
   if (!existsSync(p.quietAddon) || did.includes('build')) {
-    const { nodeGyp, nodeDir } = checkPrerequisites(python);
+    const { nodeGyp, nodeDir } = prerequisites();
     buildQuietAddon(p, root, nodeGyp, nodeDir, log);
     did.push('quiet');
   }
