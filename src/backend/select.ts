@@ -4,7 +4,9 @@ import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { installedAddon, tfPaths } from './tensorflow_paths.js';
-import { quietTensorflowEnv, withStderrSilenced } from './tensorflow_quiet.js';
+import { tensorflowLoadEnv } from './tensorflow_env.js';
+import { withStderrSilenced } from './tensorflow_quiet.js';
+import { installTensorflowKernels } from '../../kernels/tensorflow/index.js';
 import { installWasmKernelFixes } from '../../kernels/wasm/index.js';
 
 export const BACKEND_NAMES = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
@@ -41,7 +43,7 @@ async function probeTensorflow(): Promise<Probe> {
       continue;
     }
     try {
-      quietTensorflowEnv();
+      tensorflowLoadEnv();
       await withStderrSilenced(paths.quietAddon, () => import(paths.pkg)); // registers the 'tensorflow' backend
       const binding = (tf.findBackend('tensorflow') as unknown as { binding?: { TF_Version?: string } } | undefined)?.binding;
       const version = binding?.TF_Version ?? 'unknown';
@@ -85,6 +87,7 @@ async function activate(name: Exclude<BackendName, 'auto'>): Promise<void> {
   await tf.ready();
   // Kernel fixes go in with the backend, so no tfjs call on it ever runs the original kernels.
   if (name === 'wasm') installWasmKernelFixes();
+  if (name === 'tensorflow') installTensorflowKernels();
   // tfjs's cpu backend prints an "install our node backend" banner on its first tensor in Node; the backend
   // line already says what runs and why, so the banner is marked as shown.
   if (name === 'cpu') (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;

@@ -1,14 +1,8 @@
 // TensorFlow's C++ runtime logs start-up chatter (oneDNN notices, cpu feature guards, absl's "log messages
 // before InitializeLog") to stderr as soon as libtensorflow loads; rl's backend line is meant to be the one
-// message. The library reads these variables at load time, so they are set before tfjs-node is imported.
-// A value the user set is kept.
+// message. The log level is set in tensorflow_env.ts; this silences what ignores it.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-
-export function quietTensorflowEnv(env: NodeJS.ProcessEnv = process.env): void {
-  // 0 = all, 1 = no INFO, 2 = no INFO/WARNING, 3 = no ERROR either; errors still surface as JS exceptions.
-  env.TF_CPP_MIN_LOG_LEVEL ??= '2';
-}
 
 /**
  * Runs `load` (the import of tfjs-node) with file descriptor 2 pointed at /dev/null: TensorFlow 2.21 prints the

@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Metrics, MetricsSink } from './metrics_log.js';
 import { tfPaths } from '../backend/tensorflow_paths.js';
-import { quietTensorflowEnv } from '../backend/tensorflow_quiet.js';
+import { tensorflowLoadEnv } from '../backend/tensorflow_env.js';
 
 interface SummaryWriter {
   scalar(name: string, value: number, step: number): void;
@@ -25,7 +25,7 @@ async function summaryFileWriter(): Promise<(logdir: string) => SummaryWriter> {
       continue;
     }
     try {
-      quietTensorflowEnv();
+      tensorflowLoadEnv();
       const m = (await import(pkg)) as { node: { summaryFileWriter(logdir: string, maxQueue?: number, flushMillis?: number): SummaryWriter } };
       return (logdir) => m.node.summaryFileWriter(logdir, 10_000, 1_000_000);
     } catch (e) {

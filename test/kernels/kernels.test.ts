@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/backend/select.js';
 import { backendsUnderTest } from '../backends.js';
 import {
+  activeImpl,
   applyRope,
   attention,
   cachedAttention,
@@ -195,6 +196,26 @@ for (const backend of backendsUnderTest(['cpu', 'wasm'], 'kernels')) {
       // 2 query positions per block: blocks of 2, 2, 2, 1
       const inBlocks: Fn = (a, b, c, mm) => causalAttention(a, b, c, mm, { blockElements: 2 * 2 * 7 });
       checkOp('causalAttention', queryMasked(inBlocks), [q, k, v, m], [0, 1, 2], 1e-5, queryMasked(referenceImpl<Fn>('causalAttention')));
+    });
+
+    // Not on cpu (the slowest backend, 8 s here): the loop path it would take is the one wasm runs.
+    it.skipIf(backend === 'cpu')('causalAttention over 150 positions in small blocks (tensorflow: chunks of one row × 64 queries): values and gradients', async () => {
+      await selectBackend(backend);
+      const L = 150;
+      const q = T(rnd([3, 4, L, 3]));
+      const k = T(rnd([3, 2, L, 3]));
+      const v = T(rnd([3, 2, L, 3]));
+      const row = (start: number, end: number) => Array.from({ length: L }, (_, j) => (j >= start && j < end ? 1 : 0));
+      const m = padMask([row(5, 150), row(0, 90), row(20, 140)]);
+      // 2 kv heads × 2 groups × 64 queries × 150 keys: one row per chunk on tensorflow; 128-query blocks on the loop path.
+      const inBlocks: Fn = (a, b, c, mm) => causalAttention(a, b, c, mm, { blockElements: 2 * 2 * 64 * L });
+      checkOp('causalAttention', queryMasked(inBlocks), [q, k, v, m], [0, 1, 2], 1e-5, queryMasked(referenceImpl<Fn>('causalAttention')));
+    });
+
+    it.skipIf(backend !== 'tensorflow')('on tensorflow, linear and causalAttention dispatch to kernels/tensorflow (so the cases above test them)', async () => {
+      await selectBackend(backend);
+      expect(activeImpl('linear')).toBe('backend:tensorflow');
+      expect(activeImpl('causalAttention')).toBe('backend:tensorflow');
     });
 
     // Tensor bytes are counted by the engine the same way on every backend: one backend suffices (wasm is faster).
