@@ -5,7 +5,8 @@
 // The model is bench/model.ts's ~11M-parameter Qwen2 shape (GQA, q/k/v bias, tied embeddings), random weights.
 // Needs `rl setup tensorflow`; the PyTorch side needs the peers venv (RL_PEERS_PYTHON or .venv-peers) and is
 // skipped with a row saying so when absent. Ratios are rl ÷ PyTorch (higher is better for rl). Goals (issue 16):
-// train ≥ 1.2×, decode ≥ 1.0×.
+// train ≥ 1.2×, decode ≥ 1.0×. Each round also times rl's training step with kernels/tensorflow unregistered
+// (the wasm-motivated default kernels, what RL_TF_FUSED=0 runs): their side-by-side speed-up is its own row.
 // Script: node dist/bench/tensorflow.js [--quick]
 import { spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
@@ -15,6 +16,8 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
+import { registerBackendImpl, unregisterBackendImpl } from '../kernels/index.js';
+import { TENSORFLOW_IMPLS } from '../kernels/tensorflow/index.js';
 import { selectBackend } from '../src/backend/select.js';
 import { rlRoot } from '../src/backend/tensorflow_paths.js';
 import { createTransformer } from '../src/model/init.js';
@@ -100,7 +103,16 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchRow[]> {
   const started = 'python' in py ? await TorchPeer.start(py.python, {
     vocab: cfg.vocabSize, hidden: cfg.hiddenSize, inter: cfg.intermediateSize, layers: cfg.numLayers, heads: cfg.numHeads, kv: cfg.numKvHeads,
   }) : null;
-  const rlTrain: number[] = [], ptTrain: number[] = [], rlDec: number[] = [], ptDec: number[] = [];
+  const rlTrain: number[] = [], rlTrainDefault: number[] = [], ptTrain: number[] = [], rlDec: number[] = [], ptDec: number[] = [];
+  const withDefaultKernels = (f: () => number) => {
+    const ops = Object.keys(TENSORFLOW_IMPLS);
+    for (const op of ops) unregisterBackendImpl(op, 'tensorflow');
+    try {
+      return f();
+    } finally {
+      for (const op of ops) registerBackendImpl(op, 'tensorflow', TENSORFLOW_IMPLS[op]!);
+    }
+  };
   let rlDecTokens = 0, ptDecTokens = 0;
   try {
     rlStep(); // warm-up: kernels, optimizer slots
@@ -109,6 +121,8 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchRow[]> {
     for (let r = 0; r < rounds; r++) {
       console.error(`[bench tensorflow] round ${r + 1}/${rounds}: rl train`);
       for (let i = 0; i < reps; i++) rlTrain.push(rlStep());
+      withDefaultKernels(rlStep); // warm-up of the other kernels' shapes
+      for (let i = 0; i < reps; i++) rlTrainDefault.push(withDefaultKernels(rlStep));
       console.error(`[bench tensorflow] round ${r + 1}/${rounds}: PyTorch train, then decode`);
       if (started) ptTrain.push(...(await started.peer.ask<{ seconds: number[] }>(`train ${B} ${T} ${reps}`)).seconds);
       const d = await rlDecode();
@@ -130,6 +144,9 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchRow[]> {
     (started ? `; torch ${started.info.torch}, ${started.info.threads} threads` : '');
   const trainTok = (B * T) / median(rlTrain);
   const out: BenchRow[] = [];
+  const defaultTok = (B * T) / median(rlTrainDefault);
+  out.push({ bench: BENCH, metric: `train step B=${B} T=${T}: kernels/tensorflow vs the default kernels, both rl on tensorflow`, value: trainTok, unit: 'tokens/s',
+    baseline: defaultTok, ratio: trainTok / defaultTok, note: `${shape}; medians of ${rlTrain.length} vs ${rlTrainDefault.length} steps, interleaved; ratio = speed-up` });
   if (started) {
     const ptTok = (B * T) / median(ptTrain);
     const ptDecTps = ptDecTokens / median(ptDec);
@@ -150,7 +167,7 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchRow[]> {
 async function main(): Promise<void> {
   const rows = await run({ quick: process.argv.includes('--quick') });
   for (const r of rows) {
-    const extra = r.ratio !== undefined ? `  (PyTorch ${r.baseline?.toFixed(1)}, ratio ${r.ratio.toFixed(3)})` : '';
+    const extra = r.ratio !== undefined ? `  (baseline ${r.baseline?.toFixed(1)}, ratio ${r.ratio.toFixed(3)})` : '';
     console.log(`${r.metric}: ${r.value.toFixed(1)} ${r.unit}${extra}  — ${r.note}`);
   }
 }

@@ -32,5 +32,16 @@ describe.skipIf(!tensorflowSetUp() && process.env.CI !== 'true')('tensorflow bac
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(CHATTER);
   });
+
+  // oneDNN: TensorFlow turns it on by itself only on AVX-512 VNNI/BF16/AMX CPUs; rl turns it on (2.3× on the LM
+  // head's matmuls on AVX2) unless the user chose. TensorFlow's own notice says which.
+  it('turns oneDNN on unless TF_ENABLE_ONEDNN_OPTS is set (TensorFlow\'s notice says so); a user\'s 0 is kept', () => {
+    const on = start({ RL_TF_VERBOSE: '1' });
+    expect(on.code, on.stderr).toBe(0);
+    expect(on.stderr).toMatch(/oneDNN custom operations are on/);
+    const off = start({ RL_TF_VERBOSE: '1', TF_ENABLE_ONEDNN_OPTS: '0' });
+    expect(off.code, off.stderr).toBe(0);
+    expect(off.stderr).not.toMatch(/oneDNN custom operations are on/);
+  });
 });
 if (!tensorflowSetUp() && process.env.CI !== 'true') console.warn('\n*** SKIPPING tensorflow start-up test: run rl setup tensorflow\n');
