@@ -15,7 +15,7 @@ type T3 = tf.Tensor3D;
 type T4 = tf.Tensor4D;
 
 /** Elements of one [G·Lc, S] score block (32 MB): long sequences are processed in query blocks of this size. */
-const ATTENTION_BLOCK_ELEMENTS = 2 ** 23;
+export const ATTENTION_BLOCK_ELEMENTS = 2 ** 23;
 
 /** Query positions per block so that one [G·Lc, S] score block stays within `blockElements`. */
 function queryBlock(groups: number, l: number, s: number, blockElements: number): number {
@@ -126,7 +126,7 @@ function rowBlockBias(causal: T2, sk: number, keyBiasRow: tf.Tensor1D): T2 {
  * skipped (output 0) and keys past it are not read, so a row costs its own length², not the batch width².
  * Where the mask cannot be read synchronously (webgpu in Node), every row runs to L.
  */
-function rowEnds(keyMask: T2): number[] {
+export function rowEnds(keyMask: T2): number[] {
   const [bsz, l] = keyMask.shape;
   if (tf.getBackend() === 'webgpu') return new Array<number>(bsz).fill(l);
   const m = keyMask.dataSync();
@@ -289,7 +289,8 @@ export interface CausalAttentionOptions {
   blockElements?: number;
 }
 
-function causalAttentionFused(q: T4, k: T4, v: T4, keyMask: T2, opts: CausalAttentionOptions = {}): T4 {
+/** The block budget of a causalAttention call, after checking its arguments (every implementation's checks). */
+export function checkedBlockElements(q: T4, k: T4, v: T4, keyMask: T2, opts: CausalAttentionOptions): number {
   const blockElements = opts.blockElements ?? ATTENTION_BLOCK_ELEMENTS;
   if (!(blockElements >= 1)) throw new Error(`causalAttention: blockElements must be >= 1 (got ${blockElements})`);
   const [bsz, , l] = q.shape;
@@ -297,6 +298,11 @@ function causalAttentionFused(q: T4, k: T4, v: T4, keyMask: T2, opts: CausalAtte
   if (keyMask.rank !== 2 || keyMask.shape[0] !== bsz || keyMask.shape[1] !== l) {
     throw new Error(`causalAttention: keyMask must be [${bsz}, ${l}], got [${keyMask.shape}]`);
   }
+  return blockElements;
+}
+
+function causalAttentionFused(q: T4, k: T4, v: T4, keyMask: T2, opts: CausalAttentionOptions = {}): T4 {
+  const blockElements = checkedBlockElements(q, k, v, keyMask, opts);
   // Short sequences on non-wasm backends: the batched path, whose whole [B, Hq, L, L] score tensor fits one block.
   if (attentionPath(q.shape, k.shape, blockElements) === 'batched') {
     const bias = causalPaddingBias(keyMask);

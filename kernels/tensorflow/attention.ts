@@ -7,6 +7,7 @@
 // row's last real token are skipped and keys past it are not read, per chunk of rows.
 import * as tf from '@tensorflow/tfjs';
 import { MASKED } from '../attention.js';
+import { checkedBlockElements, rowEnds, type CausalAttentionOptions } from '../causal_attention.js';
 import { customOp } from '../custom_op.js';
 
 type T2 = tf.Tensor2D;
@@ -14,8 +15,6 @@ type T4 = tf.Tensor4D;
 type T5 = tf.Tensor<tf.Rank.R5>;
 
 
-/** Elements of one [rows·Hkv, G·Lc, Sk] score block (32 MB, as the loop path's). */
-export const TF_ATTENTION_BLOCK_ELEMENTS = 2 ** 23;
 /** Fewest query rows per block before rows are split into chunks instead (keeps each matmul large). */
 const MIN_QUERY_BLOCK = 64;
 
@@ -26,17 +25,6 @@ interface Block {
   lc: number;
   /** Keys this block reads: 0 .. sk − 1 (causal: ≤ l0 + lc; and no further than the chunk's last real token). */
   sk: number;
-}
-
-/** One past each row's last real token (rows end in right padding; later keys and queries are unused). */
-function rowEnds(keyMask: T2): number[] {
-  const [bsz, l] = keyMask.shape;
-  const m = keyMask.dataSync();
-  return Array.from({ length: bsz }, (_, b) => {
-    let e = l;
-    while (e > 0 && !(m[b * l + e - 1]! > 0)) e--;
-    return e;
-  });
 }
 
 /** Row chunks (of `rows` rows, the last maybe fewer) × query blocks within the element budget; fully padded blocks are left out. */
@@ -196,14 +184,10 @@ const causalAttentionTf = (budget: number) => customOp((q: T4, k: T4, v: T4, key
   };
 }) as (q: T4, k: T4, v: T4, keyMask: T2) => T4;
 
-/** causalAttention's tensorflow implementation: q [B, Hq, L, d], k/v [B, Hkv, L, d], keyMask [B, L] → [B, Hq, L, d]. */
-export function causalAttentionTensorflow(q: T4, k: T4, v: T4, keyMask: T2, opts: { blockElements?: number } = {}): T4 {
-  const budget = opts.blockElements ?? TF_ATTENTION_BLOCK_ELEMENTS;
-  if (!(budget >= 1)) throw new Error(`causalAttention: blockElements must be >= 1 (got ${budget})`);
-  const [bsz, , l] = q.shape;
-  if (k.shape[2] !== l || v.shape[2] !== l) throw new Error(`causalAttention: queries and keys must have the same length (q ${l}, k ${k.shape[2]}, v ${v.shape[2]})`);
-  if (keyMask.rank !== 2 || keyMask.shape[0] !== bsz || keyMask.shape[1] !== l) {
-    throw new Error(`causalAttention: keyMask must be [${bsz}, ${l}], got [${keyMask.shape}]`);
-  }
-  return causalAttentionTf(budget)(q, k, v, keyMask);
+/**
+ * causalAttention's tensorflow implementation: q [B, Hq, L, d], k/v [B, Hkv, L, d], keyMask [B, L] → [B, Hq, L, d].
+ * `blockElements` bounds one [rows·Hkv, G·Lc, Sk] score block (default: the loop path's 32 MB).
+ */
+export function causalAttentionTensorflow(q: T4, k: T4, v: T4, keyMask: T2, opts: CausalAttentionOptions = {}): T4 {
+  return causalAttentionTf(checkedBlockElements(q, k, v, keyMask, opts))(q, k, v, keyMask);
 }
