@@ -14,7 +14,6 @@ type T2 = tf.Tensor2D;
 type T4 = tf.Tensor4D;
 type T5 = tf.Tensor<tf.Rank.R5>;
 
-
 /** Fewest query rows per block before rows are split into chunks instead (keeps each matmul large). */
 const MIN_QUERY_BLOCK = 64;
 
@@ -58,16 +57,6 @@ function blockBias(blk: Block, keyBias: T2): T5 {
   });
 }
 
-interface Views {
-  /** q·scale as [B, Hkv, G, L, d]; k and v as [B, Hkv, L, d]. */
-  qs: T5;
-  k: T4;
-  v: T4;
-  hkv: number;
-  groups: number;
-  d: number;
-}
-
 /** Queries of a block as [rc·Hkv, G·Lc, d] (pairs outer, the G heads of a pair then positions). */
 function blockQueries(x: T5, blk: Block, hkv: number, groups: number, d: number): tf.Tensor3D {
   return tf.reshape(tf.slice(x, [blk.r0, 0, 0, blk.l0, 0], [blk.rc, hkv, groups, blk.lc, d]), [blk.rc * hkv, groups * blk.lc, d]);
@@ -103,12 +92,10 @@ function assemble(pieces: { blk: Block; t: tf.Tensor }[], rows: number, shape: n
   return chunks.length === 1 ? chunks[0]! : tf.concat(chunks, 0);
 }
 
-function views(q: T4, k: T4, v: T4): Views {
+/** q·scale as [B, Hkv, G, L, d]: the G query heads sharing a kv head next to each other. */
+function scaledQueries(q: T4, hkv: number): T5 {
   const [bsz, hq, l, d] = q.shape;
-  const hkv = k.shape[1];
-  const groups = hq / hkv;
-  const qs = tf.reshape(tf.mul(q, 1 / Math.sqrt(d)), [bsz, hkv, groups, l, d]) as T5;
-  return { qs, k, v, hkv, groups, d };
+  return tf.reshape(tf.mul(q, 1 / Math.sqrt(d)), [bsz, hkv, hq / hkv, l, d]) as T5;
 }
 
 function keyBiasOf(keyMask: T2): T2 {
@@ -121,12 +108,12 @@ const causalAttentionTf = (budget: number) => customOp((q: T4, k: T4, v: T4, key
   const groups = hq / hkv;
   const { rows, blocks } = attentionBlocks(bsz, hkv, groups, l, rowEnds(keyMask), budget);
   const out = tf.tidy(() => {
-    const vw = views(q, k, v);
+    const qs = scaledQueries(q, hkv);
     const keyBias = keyBiasOf(keyMask);
     const pieces = blocks.map((blk) => ({
       blk,
       t: tf.tidy(() => {
-        const p = blockProbs(blockQueries(vw.qs, blk, hkv, groups, d), blockKeys(k, blk, hkv, d), blockBias(blk, keyBias), blk, hkv, groups);
+        const p = blockProbs(blockQueries(qs, blk, hkv, groups, d), blockKeys(k, blk, hkv, d), blockBias(blk, keyBias), blk, hkv, groups);
         return tf.reshape(tf.matMul(p, blockKeys(v, blk, hkv, d)), [blk.rc, hkv, groups, blk.lc, d]);
       }),
     }));
@@ -137,7 +124,7 @@ const causalAttentionTf = (budget: number) => customOp((q: T4, k: T4, v: T4, key
     value: out,
     gradFunc: (dOut: T4, saved: tf.Tensor[]) => {
       const [qs, ks, vs, ms, os] = saved as [T4, T4, T4, T2, T4];
-      const vw = views(qs, ks, vs);
+      const qScaled = scaledQueries(qs, hkv);
       const keyBias = keyBiasOf(ms);
       const dO5 = tf.reshape(dOut, [bsz, hkv, groups, l, d]) as T5;
       const o5 = tf.reshape(os, [bsz, hkv, groups, l, d]) as T5;
@@ -148,7 +135,7 @@ const causalAttentionTf = (budget: number) => customOp((q: T4, k: T4, v: T4, key
       const dv = new Map<number, tf.Tensor>();
       for (const blk of blocks) {
         const [dqb, dkb, dvb] = tf.tidy(() => {
-          const qb = blockQueries(vw.qs, blk, hkv, groups, d);
+          const qb = blockQueries(qScaled, blk, hkv, groups, d);
           const kb = blockKeys(ks, blk, hkv, d);
           const vb = blockKeys(vs, blk, hkv, d);
           const p = blockProbs(qb, kb, blockBias(blk, keyBias), blk, hkv, groups);
