@@ -7,7 +7,7 @@ import type { Policy } from '../model/policy.js';
 import { makeRng, shuffleInPlace } from '../data/rng.js';
 import { accumulateClipStep } from './grad_step.js';
 import type { Metrics } from './metrics_log.js';
-import { microRows, packRows } from './micro_batches.js';
+import { microRows, splitByLength } from './micro_batches.js';
 import type { AdamW } from './optimizer.js';
 
 /** What the update needs of a policy. */
@@ -42,6 +42,8 @@ export interface PpoUpdateOptions {
   miniBatchRows: number;
   /** Padded tokens per micro-batch (actor.max_tokens_per_micro_batch, resolved for the backend). */
   maxTokens: number;
+  /** What one more forward/backward pass costs, in tokens (micro_batch_budget.ts). */
+  passOverheadTokens: number;
   temperature: number;
   lr: number;
   /** Seed of epoch e's row order. */
@@ -54,7 +56,7 @@ export async function ppoUpdate(policy: TrainablePolicy, optimizer: Pick<AdamW, 
   const B = batch.responseLengths.length;
   const T = batch.responseMask.shape[1];
   const P = batch.ids.shape[1] - T;
-  const limits = { maxRows: o.actor.micro_batch_size, maxTokens: o.maxTokens, promptWidth: P };
+  const limits = { maxRows: o.actor.micro_batch_size, maxTokens: o.maxTokens, passOverheadTokens: o.passOverheadTokens, promptWidth: P };
   const acc: Record<string, number[]> = {};
   const push = (k: string, v: number) => (acc[k] ??= []).push(v);
   for (let epoch = 0; epoch < o.actor.ppo_epochs; epoch++) {
@@ -67,8 +69,8 @@ export async function ppoUpdate(policy: TrainablePolicy, optimizer: Pick<AdamW, 
       };
       // Within a mini-batch the micro-batches' metric shares add up (see microBatchGrads).
       const miniMetrics: Metrics = {};
-      // Consecutive rows of the shuffled order, as many as the limits allow at their own width.
-      const parts = packRows(mini, batch.responseLengths, limits);
+      // The mini-batch's gradient is a sum over its rows, so its micro-batches group rows of similar lengths.
+      const parts = splitByLength(mini, batch.responseLengths, limits);
       const { norm, applied } = await accumulateClipStep(parts, async (mb) => {
         const { grads, metrics } = await microBatchGrads(policy, {
           ids: microRows(batch.ids, mb, P),

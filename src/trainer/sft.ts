@@ -4,7 +4,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { TrainConfig } from '../config/schema.js';
 import { sftExamples, type Problem, type SftExample } from '../data/index.js';
 import { accumulateClipStep } from './grad_step.js';
-import { microRows, packRows } from './micro_batches.js';
+import { passOverheadTokens } from './micro_batch_budget.js';
+import { microRows, splitByLength } from './micro_batches.js';
 import { AdamW, trainableByName } from './optimizer.js';
 import type { PolicyBundle } from './policy_factory.js';
 import { disposeBatch, padRollouts } from './rollout_batch.js';
@@ -49,10 +50,11 @@ export async function runSft(
     const P = batch.ids.shape[1] - T;
     // Every response token counts: each micro-batch's loss is its share of the whole batch's mean.
     const tokens = responses.reduce((a, r) => a + r.length, 0);
-    const parts = packRows(Array.from({ length: B }, (_, i) => i), responses.map((r) => r.length), {
+    const parts = splitByLength(Array.from({ length: B }, (_, i) => i), responses.map((r) => r.length), {
       promptWidth: P,
       maxRows: opts.micro_batch_size ?? B,
       maxTokens: Infinity,
+      passOverheadTokens: passOverheadTokens(tf.getBackend()),
     });
     // Linear decay towards final_lr_ratio keeps the end of the warm-start stable.
     const lr = opts.lr * (1 - ((1 - opts.final_lr_ratio) * (step - 1)) / opts.steps);

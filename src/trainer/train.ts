@@ -15,7 +15,7 @@ import {
   type PolicyLoss,
 } from '../algos/index.js';
 import { selectBackend } from '../backend/select.js';
-import { maxTokensPerMicroBatch } from './micro_batch_budget.js';
+import { maxTokensPerMicroBatch, passOverheadTokens } from './micro_batch_budget.js';
 import { TensorboardLog } from './tensorboard_log.js';
 import type { TrainConfig } from '../config/schema.js';
 import type { Problem } from '../data/index.js';
@@ -50,6 +50,7 @@ export async function train(cfg: TrainConfig, log: (msg: string) => void = conso
   const backend = await selectBackend(cfg.trainer.backend);
   log(`backend: ${backend.reason}`);
   const maxTokens = maxTokensPerMicroBatch(cfg.actor.max_tokens_per_micro_batch, backend.name);
+  const passOverhead = passOverheadTokens(backend.name);
   // Fail on a bad estimator or policy-loss name before any heavy work.
   const estimator = getAdvantageEstimator(cfg.algorithm.adv_estimator);
   const policyLoss = getPolicyLoss(cfg.actor.policy_loss);
@@ -130,7 +131,7 @@ export async function train(cfg: TrainConfig, log: (msg: string) => void = conso
   try {
     if (startStep === 0) summary.valBefore = await runValidation(0);
     for (let step = startStep + 1; step <= total; step++) {
-      const m = await trainStep(step, { cfg, bundle, ref, optimizer, sandbox, estimator, policyLoss, trainSet, trainPrompts, maxTokens, log: (s) => progress.log(s) });
+      const m = await trainStep(step, { cfg, bundle, ref, optimizer, sandbox, estimator, policyLoss, trainSet, trainPrompts, maxTokens, passOverheadTokens: passOverhead, log: (s) => progress.log(s) });
       metricsLog.append({ step, ...m });
       summary.steps = step;
       progress.update(step, {
@@ -181,6 +182,8 @@ interface StepContext {
   trainPrompts: number[][];
   /** actor.max_tokens_per_micro_batch, resolved for the active backend. */
   maxTokens: number;
+  /** What one more forward/backward pass costs, in tokens (micro_batch_budget.ts). */
+  passOverheadTokens: number;
   log: (msg: string) => void;
 }
 
@@ -233,8 +236,8 @@ async function trainStep(step: number, c: StepContext): Promise<Metrics> {
   const scoresT = tokenLevelScores(keep.map((i) => r.scores[i]!), keptLengths, T);
   const temperature = cfg.rollout.temperature > 0 ? cfg.rollout.temperature : 1;
   // Micro-batches: at most micro_batch_size rows and max_tokens_per_micro_batch padded tokens (activation memory
-  // is linear in rows × width), each cut to its own longest response.
-  const limits = { maxRows: cfg.actor.micro_batch_size, maxTokens: c.maxTokens };
+  // is linear in rows × width), rows of similar lengths together, each cut to its own longest response.
+  const limits = { maxRows: cfg.actor.micro_batch_size, maxTokens: c.maxTokens, passOverheadTokens: c.passOverheadTokens };
 
   // 5. Old log-probs (no grad) and reference log-probs: rows grouped by length (the grouping changes no log-prob).
   // On-policy (one epoch, one mini-batch, no KL in the reward) the update's own log-probs, detached, are the old
@@ -270,6 +273,7 @@ async function trainStep(step: number, c: StepContext): Promise<Metrics> {
       policyLoss: c.policyLoss,
       miniBatchRows,
       maxTokens: c.maxTokens,
+      passOverheadTokens: c.passOverheadTokens,
       temperature,
       lr: learningRate(step, cfg.actor.optim, cfg.trainer.total_steps),
       shuffleSeed: (epoch) => stepSeed(cfg.trainer.seed, step, `epoch${epoch}`),

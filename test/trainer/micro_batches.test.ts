@@ -9,34 +9,66 @@ import { selectBackend } from '../../src/backend/select.js';
 import { loadPretrained } from '../../src/model/hf.js';
 import { writeTinyQwen2Checkpoint } from '../../src/model/tiny_checkpoint.js';
 import type { Transformer } from '../../src/model/transformer.js';
-import { microRows, packRows, rowsByLength, scoreByLength } from '../../src/trainer/micro_batches.js';
+import { makeRng } from '../../src/data/rng.js';
+import { microRows, scoreByLength, splitByLength } from '../../src/trainer/micro_batches.js';
 import { padRollouts } from '../../src/trainer/rollout_batch.js';
 
-describe('packRows', () => {
+describe('splitByLength', () => {
   const lengths = [5, 1, 30, 0, 7, 7, 2];
-  it('groups consecutive rows while rows × (prompt + longest response) fits, each cut to its longest response', () => {
-    const mbs = packRows([0, 1, 2, 3, 4, 5, 6], lengths, { promptWidth: 3, maxRows: 8, maxTokens: 24 });
-    // [0,1]: 2 × (3 + 5) = 16; adding row 2 → 3 × 33 > 24. [2] alone (33 > 24 but a row always fits). [3,4]: 2 × 10.
-    expect(mbs).toEqual([
-      { rows: [0, 1], responseWidth: 5 },
+  const all = [0, 1, 2, 3, 4, 5, 6];
+  it('with no pass overhead: rows of equal width share a pass, each cut to its longest response (empty ones get a column)', () => {
+    expect(splitByLength(all, lengths, { promptWidth: 3, maxRows: 8, maxTokens: 1000, passOverheadTokens: 0 })).toEqual([
+      { rows: [1, 3], responseWidth: 1 },
+      { rows: [6], responseWidth: 2 },
+      { rows: [0], responseWidth: 5 },
+      { rows: [4, 5], responseWidth: 7 },
       { rows: [2], responseWidth: 30 },
-      { rows: [3, 4], responseWidth: 7 },
-      { rows: [5, 6], responseWidth: 7 },
     ]);
   });
 
-  it('respects maxRows, keeps the given order, and gives empty responses one column', () => {
-    expect(packRows([6, 3, 1], lengths, { promptWidth: 1, maxRows: 2, maxTokens: 1000 })).toEqual([
-      { rows: [6, 3], responseWidth: 2 },
-      { rows: [1], responseWidth: 1 },
+  it('with a large overhead: the fewest passes the token cap allows, then the fewest padded tokens', () => {
+    // Sorted widths 1 1 2 5 7 7 30, prompt 3, cap 24: row 2 alone (33 > 24, a row always fits); the 7s as a pair
+    // (2 × 10); rows 1 3 6 0 need two passes: [1 3 6] + [0] is 15 + 8 tokens, [1 3] + [6 0] is 8 + 16.
+    expect(splitByLength(all, lengths, { promptWidth: 3, maxRows: 8, maxTokens: 24, passOverheadTokens: 1e9 })).toEqual([
+      { rows: [1, 3, 6], responseWidth: 2 },
+      { rows: [0], responseWidth: 5 },
+      { rows: [4, 5], responseWidth: 7 },
+      { rows: [2], responseWidth: 30 },
     ]);
-    expect(packRows([3], lengths, { promptWidth: 1, maxRows: 2, maxTokens: 1000 })).toEqual([{ rows: [3], responseWidth: 1 }]);
-    expect(() => packRows([9], lengths, { promptWidth: 1, maxRows: 2, maxTokens: 10 })).toThrow(/row 9 has no response length/);
-    expect(() => packRows([0], lengths, { promptWidth: 1, maxRows: 0, maxTokens: 10 })).toThrow(/maxRows/);
+    expect(splitByLength(all, lengths, { promptWidth: 3, maxRows: 8, maxTokens: 1000, passOverheadTokens: 1e9 })).toEqual([{ rows: [1, 3, 6, 0, 4, 5, 2], responseWidth: 30 }]);
   });
 
-  it('orders rows by length for passes that do not depend on grouping', () => {
-    expect(rowsByLength(lengths)).toEqual([3, 1, 6, 0, 4, 5, 2]);
+  it('finds the least work over every partition of the rows (brute force), within maxRows and maxTokens', () => {
+    const rng = makeRng(3);
+    const partitions = (xs: number[]): number[][][] => {
+      if (xs.length === 0) return [[]];
+      const [first, ...rest] = xs;
+      return partitions(rest).flatMap((p) => [[[first!], ...p], ...p.map((_, i) => p.map((g, j) => (j === i ? [first!, ...g] : g)))]);
+    };
+    for (let trial = 0; trial < 40; trial++) {
+      const n = 1 + Math.floor(rng() * 7);
+      const lens = Array.from({ length: n }, () => Math.floor(rng() * 12));
+      const limits = { promptWidth: Math.floor(rng() * 4), maxRows: 1 + Math.floor(rng() * 4), maxTokens: 5 + Math.floor(rng() * 40), passOverheadTokens: Math.floor(rng() * 20) };
+      const width = (r: number) => Math.max(1, lens[r]!);
+      const fits = (g: number[]) => g.length === 1 || (g.length <= limits.maxRows && g.length * (limits.promptWidth + Math.max(...g.map(width))) <= limits.maxTokens);
+      const work = (gs: number[][]) => gs.reduce((a, g) => a + g.length * (limits.promptWidth + Math.max(...g.map(width))) + limits.passOverheadTokens, 0);
+      const rows = lens.map((_, i) => i);
+      const best = Math.min(...partitions(rows).filter((p) => p.every(fits)).map(work));
+      const got = splitByLength(rows, lens, limits);
+      const ctx = JSON.stringify({ lens, limits });
+      expect(got.flatMap((m) => m.rows).sort((a, b) => a - b), ctx).toEqual(rows);
+      for (const m of got) {
+        expect(fits(m.rows), ctx).toBe(true);
+        expect(m.responseWidth, ctx).toBe(Math.max(...m.rows.map(width)));
+      }
+      expect(work(got.map((m) => m.rows)), ctx).toBe(best);
+    }
+  });
+
+  it('names the bad input', () => {
+    expect(() => splitByLength([9], lengths, { promptWidth: 1, maxRows: 2, maxTokens: 10, passOverheadTokens: 0 })).toThrow(/row 9 has no response length/);
+    expect(() => splitByLength([0], lengths, { promptWidth: 1, maxRows: 0, maxTokens: 10, passOverheadTokens: 0 })).toThrow(/maxRows/);
+    expect(() => splitByLength([0], lengths, { promptWidth: 1, maxRows: 1, maxTokens: 10, passOverheadTokens: -1 })).toThrow(/passOverheadTokens/);
   });
 });
 
@@ -63,7 +95,7 @@ describe('micro-batches on the tiny Qwen2 transformer', () => {
     const batch = padRollouts({ prompts, responses }, 0);
     const before = tf.memory().numTensors;
     const whole = model.scoreResponses({ ids: batch.ids, attentionMask: batch.attentionMask, responseLength: batch.responseLength, temperature: 0.8 }).logProbs;
-    const packed = await scoreByLength(model, batch, lengths, { maxRows: 4, maxTokens: 20 }, 0.8);
+    const packed = await scoreByLength(model, batch, lengths, { maxRows: 4, maxTokens: 20, passOverheadTokens: 0 }, 0.8);
     expect(packed.shape).toEqual(whole.shape);
     const w = whole.arraySync();
     const p = packed.arraySync();

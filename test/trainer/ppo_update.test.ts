@@ -83,7 +83,7 @@ function makeBatch(policy: TrainablePolicy, rows: Rows, withRef = false): PpoBat
 }
 
 function options(a: TrainConfig['actor'], over: Partial<PpoUpdateOptions> = {}): PpoUpdateOptions {
-  return { actor: a, policyLoss: computePolicyLossTensors, miniBatchRows: 64, maxTokens: 1e9, temperature: 1, lr: 1, shuffleSeed: (e) => 100 + e, log: () => {}, ...over };
+  return { actor: a, policyLoss: computePolicyLossTensors, miniBatchRows: 64, maxTokens: 1e9, passOverheadTokens: 1e9, temperature: 1, lr: 1, shuffleSeed: (e) => 100 + e, log: () => {}, ...over };
 }
 
 const close = (got: number, want: number) => expect(got).toBeCloseTo(want, 6);
@@ -131,10 +131,12 @@ describe('ppoUpdate: micro-batching does not change the update', () => {
     advantages: Array.from({ length: B }, () => (r() - 0.5) * 4),
   };
   const splits = [
-    { micro_batch_size: 64, maxTokens: 1e9 },
-    { micro_batch_size: 3, maxTokens: 1e9 },
+    { micro_batch_size: 64, maxTokens: 1e9, passOverheadTokens: 1e9 },
+    { micro_batch_size: 3, maxTokens: 1e9, passOverheadTokens: 1e9 },
+    // No cost per pass: rows of equal widths together, one pass per width.
+    { micro_batch_size: 64, maxTokens: 1e9, passOverheadTokens: 0 },
     // A token cap below one row's width: every row its own micro-batch.
-    { micro_batch_size: 64, maxTokens: 1 },
+    { micro_batch_size: 64, maxTokens: 1, passOverheadTokens: 1e9 },
   ];
 
   it.each(['token-mean', 'seq-mean-token-mean', 'seq-mean-token-sum', 'seq-mean-token-sum-norm'])('%s: the weights and metrics after two epochs of mini-batches agree within 1e-6', async (mode) => {
@@ -143,7 +145,7 @@ describe('ppoUpdate: micro-batching does not change the update', () => {
       const policy = bigramPolicy(table);
       const batch = makeBatch(policy, rows, true);
       const a = actor({ micro_batch_size: s.micro_batch_size, loss_agg_mode: mode, ppo_epochs: 2, entropy_coeff: 0.01, use_kl_loss: true, kl_loss_coef: 0.1 });
-      const m = await ppoUpdate(policy, sgd(policy), batch, options(a, { maxTokens: s.maxTokens, miniBatchRows: 4, lr: 0.5 }));
+      const m = await ppoUpdate(policy, sgd(policy), batch, options(a, { maxTokens: s.maxTokens, passOverheadTokens: s.passOverheadTokens, miniBatchRows: 4, lr: 0.5 }));
       runs.push({ w: policy.table.dataSync() as Float32Array, m });
     }
     const [a, ...rest] = runs;
