@@ -182,7 +182,7 @@ export const SftSchema = z
     steps: z.number().int().min(0).default(0).describe('supervised warm-start steps before RL (0 = none)'),
     batch_size: positiveInt().default(32).describe('sequences per SFT step'),
     micro_batch_size: positiveInt().nullable().default(null)
-      .describe('sequences per forward/backward pass of an SFT step (gradient accumulation); null = the whole batch at once'),
+      .describe('sequences per forward/backward pass of an SFT step (gradient accumulation); null = no cap on rows (rows of similar lengths share a pass where that is cheaper)'),
     lr: z.number().positive().default(3e-3).describe('SFT learning rate (decays linearly to final_lr_ratio × lr)'),
     final_lr_ratio: z.number().min(0).max(1).default(0.1).describe('learning rate at the last SFT step as a fraction of lr (a calm end of the warm-start)'),
     betas: z.tuple([z.number().min(0).lt(1), z.number().min(0).lt(1)]).default([0.9, 0.98]).describe('SFT AdamW betas'),
