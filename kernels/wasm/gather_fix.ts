@@ -3,7 +3,8 @@
 // gathered axis are contiguous runs of inner = prod(shape[axis+1:]) elements, so this replacement copies whole
 // runs through heap views (memcpy speed), with the same results. batchDims > 0 and strings keep the original.
 import * as tf from '@tensorflow/tfjs';
-import { replaceWasmKernel, type WasmBackendLike } from './replace_kernel.js';
+import { replaceKernel } from '../replace_kernel.js';
+import type { WasmBackendLike } from './heap.js';
 
 
 function fastGather(backend: WasmBackendLike, x: tf.TensorInfo, indices: tf.TensorInfo, axis: number): tf.TensorInfo {
@@ -37,7 +38,7 @@ function fastGather(backend: WasmBackendLike, x: tf.TensorInfo, indices: tf.Tens
 /** Install the GatherV2 replacement on the wasm backend (idempotent; false when wasm is not loaded). */
 export function installWasmGatherFix(): boolean {
   if (!tf.getKernel('GatherV2', 'wasm')) return false;
-  replaceWasmKernel('GatherV2', (args, orig) => {
+  replaceKernel('GatherV2', 'wasm', (args, orig) => {
     const { x, indices } = args.inputs as { x: tf.TensorInfo; indices: tf.TensorInfo };
     const { axis, batchDims } = args.attrs as unknown as { axis: number; batchDims: number };
     if (x.dtype === 'string' || indices.dtype !== 'int32' || (batchDims ?? 0) !== 0) return orig.kernelFunc(args);

@@ -4,7 +4,8 @@
 // (O(output)), with the same results; Unpack and SplitV (which call the same slice) are replaced too.
 // Strings keep the original kernels.
 import * as tf from '@tensorflow/tfjs';
-import { replaceWasmKernel, type WasmBackendLike } from './replace_kernel.js';
+import { replaceKernel } from '../replace_kernel.js';
+import type { WasmBackendLike } from './heap.js';
 
 
 /** Slice of a wasm tensor reading a heap view (O(output)). */
@@ -40,14 +41,14 @@ function fastSlice(backend: WasmBackendLike, x: tf.TensorInfo, begin: number[], 
 /** Install Slice, Unpack and SplitV replacements on the wasm backend (idempotent; false when wasm is not loaded). */
 export function installWasmSliceFix(): boolean {
   if (!tf.getKernel('Slice', 'wasm') || !tf.getKernel('Unpack', 'wasm') || !tf.getKernel('SplitV', 'wasm')) return false;
-  replaceWasmKernel('Slice', (args, orig) => {
+  replaceKernel('Slice', 'wasm', (args, orig) => {
     const x = args.inputs.x as tf.TensorInfo;
     if (x.dtype === 'string') return orig.kernelFunc(args);
     const { begin, size } = args.attrs as unknown as { begin: number | number[]; size: number | number[] };
     const [b, s] = tf.slice_util.parseSliceParams(x as unknown as tf.Tensor, begin, size);
     return fastSlice(args.backend as unknown as WasmBackendLike, x, b, s);
   });
-  replaceWasmKernel('Unpack', (args, orig) => {
+  replaceKernel('Unpack', 'wasm', (args, orig) => {
     const x = args.inputs.value as tf.TensorInfo;
     if (x.dtype === 'string') return orig.kernelFunc(args);
     let axis = (args.attrs as unknown as { axis: number }).axis;
@@ -64,7 +65,7 @@ export function installWasmSliceFix(): boolean {
     }
     return outs;
   });
-  replaceWasmKernel('SplitV', (args, orig) => {
+  replaceKernel('SplitV', 'wasm', (args, orig) => {
     const x = args.inputs.x as tf.TensorInfo;
     if (x.dtype === 'string') return orig.kernelFunc(args);
     const { numOrSizeSplits, axis } = args.attrs as unknown as { numOrSizeSplits: number | number[]; axis: number };

@@ -2,11 +2,11 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/backend/select.js';
-import { isWasmKernelReplaced } from '../../kernels/wasm/replace_kernel.js';
+import { isKernelReplaced } from '../../kernels/replace_kernel.js';
 
 async function on<T>(backend: string, f: () => T): Promise<T> {
   await selectBackend(backend);
-  if (backend === 'wasm') expect(isWasmKernelReplaced('GatherV2')).toBe(true);
+  if (backend === 'wasm') expect(isKernelReplaced('GatherV2', 'wasm')).toBe(true);
   return f();
 }
 
