@@ -5,9 +5,9 @@
 // The model is bench/model.ts's ~11M-parameter Qwen2 shape (GQA, q/k/v bias, tied embeddings), random weights.
 // Needs `rl setup tensorflow`; the PyTorch side needs the peers venv (RL_PEERS_PYTHON or .venv-peers) and is
 // skipped with a row saying so when absent. Ratios are rl ÷ PyTorch (higher is better for rl). Goals (issue 16):
-// train ≥ 1.2×, decode ≥ 1.0×. Each round also times rl's training step and decode with kernels/tensorflow
-// unregistered (the wasm-motivated default kernels and tfjs-node's own Reshape/Slice/…, what RL_TF_FUSED=0
-// runs): their side-by-side speed-ups are rows of their own.
+// train ≥ 1.2×, decode ≥ 1.0×. Each round also times rl's training step with kernels/tensorflow unregistered
+// (the wasm-motivated default kernels and tfjs-node's own Reshape/Slice/BatchMatMul/…, what RL_TF_FUSED=0
+// runs): their side-by-side speed-up is its own row. (Decode's is bench/tf_kernels.ts: paired short rounds.)
 // Script: node dist/bench/tensorflow.js [--quick]
 import { spawn, spawnSync, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
@@ -18,8 +18,7 @@ import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { registerBackendImpl, unregisterBackendImpl } from '../kernels/index.js';
-import { installConstantOperandKernels, restoreConstantOperandKernels } from '../kernels/tensorflow/constant_operands.js';
-import { TENSORFLOW_IMPLS } from '../kernels/tensorflow/index.js';
+import { installKernelReplacements, restoreKernelReplacements, TENSORFLOW_IMPLS } from '../kernels/tensorflow/index.js';
 import { selectBackend } from '../src/backend/select.js';
 import { rlRoot } from '../src/backend/tensorflow_paths.js';
 import { createTransformer } from '../src/model/init.js';
@@ -105,16 +104,16 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchRow[]> {
   const started = 'python' in py ? await TorchPeer.start(py.python, {
     vocab: cfg.vocabSize, hidden: cfg.hiddenSize, inter: cfg.intermediateSize, layers: cfg.numLayers, heads: cfg.numHeads, kv: cfg.numKvHeads,
   }) : null;
-  const rlTrain: number[] = [], rlTrainDefault: number[] = [], ptTrain: number[] = [], rlDec: number[] = [], rlDecDefault: number[] = [], ptDec: number[] = [];
+  const rlTrain: number[] = [], rlTrainDefault: number[] = [], ptTrain: number[] = [], rlDec: number[] = [], ptDec: number[] = [];
   const withDefaultKernels = async <R>(f: () => R | Promise<R>): Promise<R> => {
     const ops = Object.keys(TENSORFLOW_IMPLS);
     for (const op of ops) unregisterBackendImpl(op, 'tensorflow');
-    restoreConstantOperandKernels();
+    restoreKernelReplacements();
     try {
       return await f();
     } finally {
       for (const op of ops) registerBackendImpl(op, 'tensorflow', TENSORFLOW_IMPLS[op]!);
-      installConstantOperandKernels();
+      installKernelReplacements();
     }
   };
   let rlDecTokens = 0, ptDecTokens = 0;
@@ -132,7 +131,6 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchRow[]> {
       const d = await rlDecode();
       rlDec.push(d.s);
       rlDecTokens = d.tokens;
-      rlDecDefault.push((await withDefaultKernels(rlDecode)).s);
       if (started) {
         const p = await started.peer.ask<{ seconds: number; tokens: number }>(`decode ${rows} ${P} ${NEW}`);
         ptDec.push(p.seconds);
@@ -152,9 +150,6 @@ export async function run(opts: { quick?: boolean } = {}): Promise<BenchRow[]> {
   const defaultTok = (B * T) / median(rlTrainDefault);
   out.push({ bench: BENCH, metric: `train step B=${B} T=${T}: kernels/tensorflow vs the default kernels, both rl on tensorflow`, value: trainTok, unit: 'tokens/s',
     baseline: defaultTok, ratio: trainTok / defaultTok, note: `${shape}; medians of ${rlTrain.length} vs ${rlTrainDefault.length} steps, interleaved; ratio = speed-up` });
-  out.push({ bench: BENCH, metric: `greedy decode ${rows}×${NEW}: kernels/tensorflow vs the default kernels, both rl on tensorflow`, value: rlDecTokens / median(rlDec),
-    unit: 'tokens/s', baseline: rlDecTokens / median(rlDecDefault), ratio: median(rlDecDefault) / median(rlDec),
-    note: `${shape}; medians of ${rlDec.length} runs each, interleaved; ratio = speed-up` });
   if (started) {
     const ptTok = (B * T) / median(ptTrain);
     const ptDecTps = ptDecTokens / median(ptDec);

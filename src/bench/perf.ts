@@ -9,7 +9,7 @@ import type { BenchRow } from '../../bench/types.js';
 import { packageRoot } from './runner.js';
 
 /** The benches the project's issues add, in the order the table lists them; others found in the folder follow. */
-export const KNOWN_BENCHES = ['advantages', 'sandbox', 'model', 'decode', 'webgpu', 'tensorflow', 'spawn', 'rl_step'] as const;
+export const KNOWN_BENCHES = ['advantages', 'sandbox', 'model', 'decode', 'webgpu', 'tensorflow', 'tf_kernels', 'spawn', 'rl_step'] as const;
 
 export interface PerfOptions {
   /** Folder of compiled benches (default <package>/dist/bench). */
