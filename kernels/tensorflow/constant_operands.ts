@@ -47,16 +47,24 @@ export const MAX_KEPT_OPERANDS = 4096;
 const kept = new Map<string, number>();
 let keptBinding: NodeBackend['binding'] | null = null;
 
-/** The TensorFlow handle of an int32 vector (or a scalar, `scalar` true) with these values. */
-function operand(be: NodeBackend, values: readonly number[], scalar = false): number {
-  const key = (scalar ? 's' : 'v') + values.join(',');
-  const hit = kept.get(key);
-  if (hit !== undefined) return hit;
-  if (kept.size >= MAX_KEPT_OPERANDS) freeKeptOperands();
-  const id = be.binding.createTensor(scalar ? [] : [values.length], be.binding.TF_INT32, Int32Array.from(values));
-  kept.set(key, id);
+/** An int32 operand: a vector of these values, or a scalar. */
+type Operand = { values: readonly number[]; scalar?: boolean };
+
+/**
+ * The TensorFlow handles of one op call's operands. The cache starts over before any of them is looked up, never
+ * between two: freeing it between would delete a handle this call already holds.
+ */
+function operands(be: NodeBackend, ...wanted: Operand[]): number[] {
+  if (kept.size + wanted.length > MAX_KEPT_OPERANDS) freeKeptOperands();
   keptBinding = be.binding;
-  return id;
+  return wanted.map(({ values, scalar = false }) => {
+    const key = (scalar ? 's' : 'v') + values.join(',');
+    const hit = kept.get(key);
+    if (hit !== undefined) return hit;
+    const id = be.binding.createTensor(scalar ? [] : [values.length], be.binding.TF_INT32, Int32Array.from(values));
+    kept.set(key, id);
+    return id;
+  });
 }
 
 /** Release every kept handle (restoring the original kernels does this). */
@@ -94,7 +102,7 @@ function reduction(op: 'Sum' | 'Mean' | 'Max', axisAttr: 'axis' | 'reductionIndi
     if (op === 'Mean' && x.dtype !== 'float32') return orig.kernelFunc(args);
     const attrs = args.attrs as Record<string, unknown>;
     const axes = tf.util.parseAxisParam(attrs[axisAttr] as number | number[], x.shape);
-    return execute(be, op, be.createReductionOpAttrs(x, attrs.keepDims as boolean), [x], [operand(be, axes)])[0]!;
+    return execute(be, op, be.createReductionOpAttrs(x, attrs.keepDims as boolean), [x], operands(be, { values: axes }))[0]!;
   };
 }
 
@@ -103,13 +111,13 @@ const REPLACEMENTS: Record<string, (args: Args, orig: tf.KernelConfig) => tf.Ten
     const be = args.backend as unknown as NodeBackend;
     const x = (args.inputs as { x: tf.TensorInfo }).x;
     const shape = (args.attrs as unknown as { shape: number[] }).shape;
-    return execute(be, 'Reshape', [typeAttr(be, 'T', x.dtype), int32Attr(be, 'Tshape')], [x], [operand(be, shape)])[0]!;
+    return execute(be, 'Reshape', [typeAttr(be, 'T', x.dtype), int32Attr(be, 'Tshape')], [x], operands(be, { values: shape }))[0]!;
   },
   Transpose: (args) => {
     const be = args.backend as unknown as NodeBackend;
     const x = (args.inputs as { x: tf.TensorInfo }).x;
     const perm = (args.attrs as unknown as { perm: number[] }).perm;
-    return execute(be, 'Transpose', [typeAttr(be, 'T', x.dtype), int32Attr(be, 'Tperm')], [x], [operand(be, perm)])[0]!;
+    return execute(be, 'Transpose', [typeAttr(be, 'T', x.dtype), int32Attr(be, 'Tperm')], [x], operands(be, { values: perm }))[0]!;
   },
   Sum: reduction('Sum', 'axis'),
   Mean: reduction('Mean', 'axis'),
@@ -120,7 +128,7 @@ const REPLACEMENTS: Record<string, (args: Args, orig: tf.KernelConfig) => tf.Ten
     if (xs.length < 2) return orig.kernelFunc(args); // ConcatV2 takes N ≥ 2
     const axis = (args.attrs as unknown as { axis: number }).axis;
     const attrs = [{ name: 'N', type: be.binding.TF_ATTR_INT, value: xs.length }, int32Attr(be, 'Tidx'), typeAttr(be, 'T', xs[0]!.dtype)];
-    return execute(be, 'ConcatV2', attrs, xs, [operand(be, [axis], true)])[0]!;
+    return execute(be, 'ConcatV2', attrs, xs, operands(be, { values: [axis], scalar: true }))[0]!;
   },
   SplitV: (args) => {
     const be = args.backend as unknown as NodeBackend;
@@ -129,14 +137,14 @@ const REPLACEMENTS: Record<string, (args: Args, orig: tf.KernelConfig) => tf.Ten
     const a = tf.util.parseAxisParam(axis, x.shape)[0]!;
     const sizes = tf.backend_util.prepareSplitSize(x as tf.Tensor, numOrSizeSplits, a);
     const attrs = [{ name: 'num_split', type: be.binding.TF_ATTR_INT, value: sizes.length }, typeAttr(be, 'T', x.dtype), int32Attr(be, 'Tlen')];
-    return execute(be, 'SplitV', attrs, [x], [operand(be, sizes), operand(be, [a], true)], sizes.length);
+    return execute(be, 'SplitV', attrs, [x], operands(be, { values: sizes }, { values: [a], scalar: true }), sizes.length);
   },
   Slice: (args) => {
     const be = args.backend as unknown as NodeBackend;
     const x = (args.inputs as { x: tf.TensorInfo }).x;
     const { begin, size } = args.attrs as unknown as { begin: number | number[]; size: number | number[] };
     const [b, s] = tf.backend_util.slice_util.parseSliceParams(x as tf.Tensor, begin, size);
-    return execute(be, 'Slice', [typeAttr(be, 'T', x.dtype), int32Attr(be, 'Index')], [x], [operand(be, b), operand(be, s)])[0]!;
+    return execute(be, 'Slice', [typeAttr(be, 'T', x.dtype), int32Attr(be, 'Index')], [x], operands(be, { values: b }, { values: s }))[0]!;
   },
 };
 

@@ -1,6 +1,7 @@
 // The tensorflow backend's Reshape/Transpose/Sum/Mean/Max/Concat/SplitV/Slice with kept operand handles give
 // tfjs-node's own kernels' results (values, shapes, dtypes, gradients), make no new TensorFlow tensor for an
-// operand value seen before, leak no tfjs tensors, and keep a bounded number of handles.
+// operand value seen before, leak no tfjs tensors, and keep a bounded number of handles (never freeing one a call
+// still needs).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../../src/backend/select.js';
@@ -102,6 +103,20 @@ describe.runIf(onTensorflow)('tensorflow kernels with kept operand handles', () 
       expect(keptOperandCount()).toBeLessThanOrEqual(MAX_KEPT_OPERANDS);
     }
     expect(wrong).toBe(0);
+    flat.dispose();
+  });
+
+  it('the cache never starts over between two operands of one call (a kept begin with ever new sizes)', () => {
+    const n = MAX_KEPT_OPERANDS + 10;
+    const flat = tf.range(0, n + 1, 1, 'float32');
+    let wrong = 0;
+    for (let i = 1; i <= n; i++) {
+      const s = tf.slice(flat, 0, i); // begin [0] is kept; each size is new, so some call finds the cache full
+      if (s.shape[0] !== i || s.dataSync()[i - 1] !== i - 1) wrong++;
+      s.dispose();
+    }
+    expect(wrong).toBe(0);
+    expect(keptOperandCount()).toBeLessThanOrEqual(MAX_KEPT_OPERANDS);
     flat.dispose();
   });
 });
